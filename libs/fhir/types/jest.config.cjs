@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'fhir-types',
+  preset: '../../../jest.preset.cjs',
+  rootDir: __dirname,
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'mapping-dsl',
+  preset: '../../../jest.preset.cjs',
+  rootDir: __dirname,
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'openhim-mediator',
+  preset: '../../../jest.preset.cjs',
+  rootDir: __dirname,
+};

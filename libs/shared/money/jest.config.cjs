@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'shared-money',
+  preset: '../../../jest.preset.cjs',
+  rootDir: __dirname,
+};
