@@ -200,7 +200,7 @@ export function getStatus(err: unknown): number {
     return err.statusCode;
   }
   if (typeof err === 'object' && err !== null && 'statusCode' in err) {
-    const status = (err as { statusCode: unknown }).statusCode;
+    const status = err.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return status;
     }

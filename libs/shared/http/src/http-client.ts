@@ -236,10 +236,7 @@ export class HttpClient {
         },
       );
     }
-    const code =
-      typeof err === 'object' && err !== null && 'code' in err
-        ? String((err as { code: unknown }).code)
-        : 'unknown';
+    const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'unknown';
     return new UpstreamUnavailableError(this.system, `${label} is unreachable (${code})`, { cause: err });
   }
 }
@@ -255,7 +252,5 @@ function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<str
 }
 
 function errorName(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'name' in err
-    ? String((err as { name: unknown }).name)
-    : undefined;
+  return typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : undefined;
 }
