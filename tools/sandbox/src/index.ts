@@ -1,1 +1,4 @@
-export {};
+// Local, strict stand-ins for OpenHIM core, openIMIS and Fineract, for tests, benchmarks and the demo.
+export * from './openhim';
+export * from './openimis';
+export * from './fineract';

@@ -1,1 +1,2 @@
-export {};
+export * from './openimis-profile';
+export * from './validation';
