@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'claim-mediator',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'invoice-mediator',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'payment-mediator',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};
