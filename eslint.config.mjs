@@ -7,6 +7,7 @@ import prettier from 'eslint-config-prettier';
 const DB = ['better-sqlite3', 'drizzle-orm', 'drizzle-orm/*', 'drizzle-kit'];
 const WEB = ['fastify', 'fastify-plugin', '@fastify/*', 'close-with-grace', 'openhim-mediator-utils'];
 const HTTP = ['undici'];
+const TEST_ONLY = ['type:testing', 'type:tool'];
 const SCHEMA = ['ajv', 'ajv/*', 'ajv-formats', 'env-schema'];
 
 export default [
@@ -39,17 +40,18 @@ export default [
           banTransitiveDependencies: false,
           checkDynamicDependenciesExceptions: [],
           allow: [],
+          // Simulators (type:tool) and test helpers (type:testing) may be imported by tests of any layer; the
+          // no-restricted-imports rule below keeps them out of production code.
           depConstraints: [
             { sourceTag: 'type:types', onlyDependOnLibsWithTags: ['type:types'], bannedExternalImports: [...DB, ...WEB, ...HTTP, ...SCHEMA] },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:types'], bannedExternalImports: [...DB, ...WEB, ...HTTP] },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:types', ...TEST_ONLY], bannedExternalImports: [...DB, ...WEB, ...HTTP] },
             // Only the FHIR validator and the mapping DSL compile JSON Schemas; shared utilities stay dependency-light.
-            { allSourceTags: ['type:util', 'scope:shared'], onlyDependOnLibsWithTags: ['type:util', 'type:types'], bannedExternalImports: [...SCHEMA] },
-            { sourceTag: 'type:transport', onlyDependOnLibsWithTags: ['type:util', 'type:types'], bannedExternalImports: [...DB, ...WEB, ...SCHEMA] },
-            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:transport', 'type:util', 'type:types'], bannedExternalImports: [...WEB, ...SCHEMA] },
+            { allSourceTags: ['type:util', 'scope:shared'], onlyDependOnLibsWithTags: ['type:util', 'type:types', ...TEST_ONLY], bannedExternalImports: [...SCHEMA] },
+            { sourceTag: 'type:transport', onlyDependOnLibsWithTags: ['type:util', 'type:types', ...TEST_ONLY], bannedExternalImports: [...DB, ...WEB, ...SCHEMA] },
+            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:transport', 'type:util', 'type:types', ...TEST_ONLY], bannedExternalImports: [...WEB, ...SCHEMA] },
             // Only the staging store talks to SQLite.
-            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:transport', 'type:util', 'type:types'] },
             { sourceTag: '/^scope:(?!staging$).*$/', bannedExternalImports: [...DB] },
-            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:data-access', 'type:transport', 'type:util', 'type:types'], bannedExternalImports: [...DB] },
+            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:data-access', 'type:transport', 'type:util', 'type:types', ...TEST_ONLY], bannedExternalImports: [...DB] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:transport', 'type:util', 'type:types', 'type:testing', 'type:tool'], bannedExternalImports: [...DB, ...HTTP] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:transport', 'type:util', 'type:types', 'type:testing', 'type:tool'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:transport', 'type:util', 'type:types', 'type:testing', 'type:tool'] },
