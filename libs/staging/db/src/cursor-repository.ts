@@ -1,0 +1,135 @@
+import { eq } from 'drizzle-orm';
+import { ValidationError } from '@payment-layer/shared-errors';
+import { type Clock, systemClock } from './clock';
+import { syncCursors } from './schema/index';
+import type { StagingDb } from './staging-db';
+import { bounded, checkText, isoTimestamp } from './values';
+
+/** A stored sync cursor. */
+export type SyncCursor = typeof syncCursors.$inferSelect;
+
+/** Outcome of a sync run. */
+export type SyncRunOutcome = 'succeeded' | 'partial' | 'failed';
+
+/** Result of {@link CursorRepository.advanceCursor}. */
+export interface AdvanceCursorResult {
+  readonly cursor: SyncCursor;
+  /** False when the value was older than the stored one (nothing changed) or added nothing new. */
+  readonly moved: boolean;
+}
+
+/** Details of a sync run, for operators. */
+export interface SyncRunInput {
+  readonly startedAt: Date;
+  readonly finishedAt?: Date;
+  readonly outcome: SyncRunOutcome;
+  /** Resources processed. */
+  readonly processed?: number;
+  /** What failed (no personal data). */
+  readonly error?: string | null;
+}
+
+// Bound the seen-id set: it only holds the ids sharing the cursor's single second.
+const MAX_SEEN_IDS = 10_000;
+
+/**
+ * Incremental-sync cursors. Values are compared as text, so they must be fixed-width and sortable (openIMIS
+ * `_lastUpdated` values `YYYY-MM-DDTHH:MM:SS` are); a cursor never moves backwards.
+ */
+export class CursorRepository {
+  constructor(
+    private readonly db: StagingDb,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /**
+   * @param resourceType - the synced resource type (e.g. `Patient`, `Invoice`)
+   * @returns the cursor, or undefined before the first run
+   */
+  getCursor(resourceType: string): SyncCursor | undefined {
+    return this.db.orm.select().from(syncCursors).where(eq(syncCursors.resourceType, resourceType)).get();
+  }
+
+  /**
+   * Moves the cursor forward to `value`, remembering the ids already processed at exactly that value. At the
+   * same value the ids are added to those already seen; an older value changes nothing.
+   *
+   * @param resourceType - the synced resource type
+   * @param value - the last-updated value of the newest resource processed
+   * @param seenIdsAtValue - ids processed whose last-updated value equals `value`
+   * @returns the cursor and whether it moved
+   * @throws ValidationError when `value` has another width than the stored value (a different format)
+   */
+  advanceCursor(resourceType: string, value: string, seenIdsAtValue: readonly string[]): AdvanceCursorResult {
+    checkText(resourceType, 'resourceType', 64);
+    checkText(value, 'value', 64);
+    return this.db.transaction((): AdvanceCursorResult => {
+      const now = isoTimestamp(this.clock());
+      const current = this.getCursor(resourceType);
+      const incoming = [...new Set(seenIdsAtValue)].sort();
+      if (current === undefined) {
+        const cursor = this.db.orm
+          .insert(syncCursors)
+          .values({ resourceType, cursorValue: value, seenIds: cap(incoming), updatedAt: now })
+          .returning()
+          .get();
+        return { cursor, moved: true };
+      }
+      const stored = current.cursorValue;
+      let seenIds: string[];
+      if (stored === null || value > stored) {
+        if (stored !== null && stored.length !== value.length) {
+          throw new ValidationError(`cursor value ${value} does not have the format of ${stored}`);
+        }
+        seenIds = incoming;
+      } else if (value === stored) {
+        const merged = [...new Set([...current.seenIds, ...incoming])].sort();
+        if (merged.length === current.seenIds.length) {
+          return { cursor: current, moved: false };
+        }
+        seenIds = merged;
+      } else {
+        return { cursor: current, moved: false };
+      }
+      const cursor = this.db.orm
+        .update(syncCursors)
+        .set({ cursorValue: value, seenIds: cap(seenIds), updatedAt: now })
+        .where(eq(syncCursors.resourceType, resourceType))
+        .returning()
+        .get();
+      return { cursor: cursor ?? current, moved: true };
+    });
+  }
+
+  /**
+   * Records how the last sync run went (the cursor value is not touched).
+   *
+   * @param resourceType - the synced resource type
+   * @param run - timing, outcome, count and error
+   * @returns the cursor
+   */
+  recordRun(resourceType: string, run: SyncRunInput): SyncCursor {
+    checkText(resourceType, 'resourceType', 64);
+    const set = {
+      lastRunStartedAt: isoTimestamp(run.startedAt),
+      lastRunFinishedAt: run.finishedAt === undefined ? null : isoTimestamp(run.finishedAt),
+      lastRunOutcome: run.outcome,
+      lastRunProcessed: run.processed ?? null,
+      lastRunError: run.error == null ? null : bounded(run.error),
+      updatedAt: isoTimestamp(this.clock()),
+    };
+    return this.db.orm
+      .insert(syncCursors)
+      .values({ resourceType, cursorValue: null, seenIds: [], ...set })
+      .onConflictDoUpdate({ target: syncCursors.resourceType, set })
+      .returning()
+      .get();
+  }
+}
+
+function cap(ids: string[]): string[] {
+  if (ids.length > MAX_SEEN_IDS) {
+    throw new ValidationError(`more than ${MAX_SEEN_IDS} ids share one cursor value`);
+  }
+  return ids;
+}

@@ -1,0 +1,19 @@
+import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/**
+ * One incremental-sync cursor per resource type. openIMIS `_lastUpdated` has one-second resolution, so the ids
+ * already processed at exactly the cursor's second are kept to de-duplicate a `ge` query.
+ */
+export const syncCursors = sqliteTable('sync_cursors', {
+  resourceType: text('resource_type').primaryKey(),
+  /** Sortable fixed-width value, e.g. openIMIS `YYYY-MM-DDTHH:MM:SS`; null until the first advance. */
+  cursorValue: text('cursor_value'),
+  /** JSON array of ids already processed whose last update equals `cursorValue`. */
+  seenIds: text('seen_ids', { mode: 'json' }).$type<string[]>().notNull(),
+  lastRunStartedAt: text('last_run_started_at'),
+  lastRunFinishedAt: text('last_run_finished_at'),
+  lastRunOutcome: text('last_run_outcome'),
+  lastRunProcessed: integer('last_run_processed'),
+  lastRunError: text('last_run_error'),
+  updatedAt: text('updated_at').notNull(),
+});
