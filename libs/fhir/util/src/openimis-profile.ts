@@ -1,1 +1,358 @@
-export {};
+/**
+ * Pure helpers for the openIMIS FHIR R4 profile: identifiers by type code, extensions by last path segment,
+ * references, the valuated ClaimResponse total and Invoice/Bill kinds. They accept what the backend really emits
+ * (double slashes, hyphen-form IG URLs, missing systems, upper-case UUIDs).
+ * @see shared/reference/openimis-fhir.md §5–§6
+ */
+import {
+  CLAIM_RESPONSE_VALUATED_TOTAL_CODE,
+  OPENIMIS_BILL_TYPE_CODES,
+  OPENIMIS_BILL_TYPE_CODESYSTEM,
+  OPENIMIS_BUSINESS_CODE_TYPES,
+  OPENIMIS_IDENTIFIER_TYPE,
+  OPENIMIS_IG_BASE_URL,
+  OPENIMIS_INVOICE_TYPE_CODES,
+  OPENIMIS_INVOICE_TYPE_CODESYSTEM,
+  type ClaimResponse,
+  type Extension,
+  type Identifier,
+  type Invoice,
+  type Reference,
+} from '@payment-layer/fhir-types';
+import { parseFhirMoney, type Money } from '@payment-layer/shared-money';
+
+/** Anything that may carry `identifier[]` (a resource) or a plain identifier list. */
+export type IdentifierSource =
+  { readonly identifier?: readonly Identifier[] | Identifier } | readonly Identifier[];
+
+/** Anything that may carry `extension[]`. */
+export interface ExtensionHolder {
+  readonly extension?: readonly Extension[];
+}
+
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const HYPHEN_PREFIX = /^(?:StructureDefinition|CodeSystem|ValueSet)-/;
+
+/**
+ * Whether a string is a UUID (any case, hyphenated).
+ *
+ * @param value - candidate
+ * @returns true for `8-4-4-4-12` hex
+ */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+/**
+ * The last path segment of an extension URL or coding system, as openIMIS URLs must be compared: the text
+ * after the final `/` (trailing slashes ignored), without a leading `StructureDefinition-`/`CodeSystem-` prefix.
+ * `…/StructureDefinition/patient-is-head`, `…//StructureDefinition/patient-is-head`,
+ * `…/StructureDefinition-patient-is-head` and `patient-is-head` all give `patient-is-head`.
+ *
+ * @param url - extension URL or coding system
+ * @returns the name to compare
+ */
+export function lastPathSegment(url: string): string {
+  const trimmed = url.replace(/\/+$/, '');
+  const segment = trimmed.slice(trimmed.lastIndexOf('/') + 1);
+  return segment.replace(HYPHEN_PREFIX, '');
+}
+
+/**
+ * The canonical URL to emit for an openIMIS extension (single slash, `StructureDefinition/`).
+ *
+ * @param name - last path segment, e.g. `patient-is-head`
+ * @returns `https://openimis.github.io/openimis_fhir_r4_ig/StructureDefinition/<name>`
+ */
+export function openImisExtensionUrl(name: string): string {
+  return `${OPENIMIS_IG_BASE_URL}StructureDefinition/${name}`;
+}
+
+/**
+ * The openIMIS type code of an identifier (`UUID`, `Code`, `MR`, …): the first code of `type.coding`.
+ *
+ * @param identifier - a FHIR Identifier
+ * @returns the code, or undefined when the identifier is untyped
+ */
+export function identifierTypeCode(identifier: Identifier): string | undefined {
+  for (const coding of identifier.type?.coding ?? []) {
+    if (typeof coding.code === 'string' && coding.code !== '') {
+      return coding.code;
+    }
+  }
+  return undefined;
+}
+
+function identifiersOf(source: IdentifierSource | undefined): readonly Identifier[] {
+  if (source === undefined || source === null) {
+    return [];
+  }
+  if (Array.isArray(source)) {
+    return source as readonly Identifier[];
+  }
+  const ids = (source as { readonly identifier?: readonly Identifier[] | Identifier }).identifier;
+  if (ids === undefined) {
+    return [];
+  }
+  // Reference.identifier is a single Identifier, resources have a list.
+  return Array.isArray(ids) ? (ids as readonly Identifier[]) : [ids as Identifier];
+}
+
+/**
+ * The first identifier whose type code is one of `types` (in the order of `types`).
+ *
+ * @param source - a resource, a Reference, or an identifier list
+ * @param types - one type code or several in order of preference, e.g. `['Code', 'MR']`
+ * @returns the identifier, or undefined
+ */
+export function findIdentifier(
+  source: IdentifierSource | undefined,
+  types: string | readonly string[],
+): Identifier | undefined {
+  const wanted = typeof types === 'string' ? [types] : types;
+  const ids = identifiersOf(source);
+  for (const type of wanted) {
+    const found = ids.find(
+      (id) => identifierTypeCode(id) === type && typeof id.value === 'string' && id.value !== '',
+    );
+    if (found !== undefined) {
+      return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The value of the first identifier of one of the given types.
+ *
+ * @param source - a resource, a Reference, or an identifier list
+ * @param types - type code(s) in order of preference
+ * @returns the value, or undefined
+ */
+export function getIdentifierValue(
+  source: IdentifierSource | undefined,
+  types: string | readonly string[],
+): string | undefined {
+  return findIdentifier(source, types)?.value;
+}
+
+/**
+ * The business code of an openIMIS resource (Patient CHF id, Group head CHF id, Invoice code, claim code, HF code):
+ * the first identifier typed `Code`, `MR`, `LC` or `SB`, in that order.
+ *
+ * @param source - a resource, a Reference, or an identifier list
+ * @returns the code, or undefined
+ */
+export function getBusinessCode(source: IdentifierSource | undefined): string | undefined {
+  return getIdentifierValue(source, OPENIMIS_BUSINESS_CODE_TYPES);
+}
+
+/**
+ * The openIMIS UUID of a resource: its `UUID` identifier, otherwise its `id` when that is a UUID. Returned in
+ * lower case, because openIMIS emits both cases (MSSQL upper, PostgreSQL lower) for the same entity and UUIDs are
+ * case-insensitive; our keys (Fineract externalId, staging links) must not depend on the database behind openIMIS.
+ *
+ * @param resource - any openIMIS resource (or anything with `id`/`identifier`)
+ * @returns the lower-case UUID, or undefined
+ */
+export function getOpenImisUuid(
+  resource: { readonly id?: string; readonly identifier?: readonly Identifier[] } | undefined,
+): string | undefined {
+  if (resource === undefined) {
+    return undefined;
+  }
+  const fromIdentifier = getIdentifierValue(resource, OPENIMIS_IDENTIFIER_TYPE.UUID);
+  if (isUuid(fromIdentifier)) {
+    return fromIdentifier.toLowerCase();
+  }
+  return isUuid(resource.id) ? resource.id.toLowerCase() : undefined;
+}
+
+/**
+ * All extensions of an element whose URL has the given last path segment.
+ *
+ * @param holder - a resource or element with `extension[]`
+ * @param name - last path segment, e.g. `patient-is-head`
+ * @returns matching extensions, in order
+ */
+export function getExtensions(holder: ExtensionHolder | undefined, name: string): Extension[] {
+  const out: Extension[] = [];
+  for (const ext of holder?.extension ?? []) {
+    if (typeof ext.url === 'string' && lastPathSegment(ext.url) === name) {
+      out.push(ext);
+    }
+  }
+  return out;
+}
+
+/**
+ * The first extension of an element whose URL has the given last path segment.
+ *
+ * @param holder - a resource or element with `extension[]`
+ * @param name - last path segment, e.g. `patient-group-reference`
+ * @returns the extension, or undefined
+ */
+export function findExtension(holder: ExtensionHolder | undefined, name: string): Extension | undefined {
+  return getExtensions(holder, name)[0];
+}
+
+/** A FHIR reference, taken apart. */
+export interface ParsedReference {
+  /** Resource type from the reference path, or `Reference.type`. */
+  readonly resourceType?: string;
+  /** The part of `reference` after the last `/` (openIMIS' own rule), without `_history`. */
+  readonly id?: string;
+  /** Version from a `…/_history/<v>` suffix. */
+  readonly version?: string;
+  /** Base URL of an absolute reference, e.g. `https://host/api/api_fhir_r4/`. */
+  readonly baseUrl?: string;
+  /** Identifier type code of a logical reference (`Reference.identifier`). */
+  readonly identifierType?: string;
+  /** Identifier value of a logical reference. */
+  readonly identifierValue?: string;
+  /** `Reference.display`. */
+  readonly display?: string;
+}
+
+const RESOURCE_TYPE = /^[A-Z][A-Za-z]+$/;
+
+/**
+ * Takes a FHIR reference apart: relative (`Patient/<uuid>`), absolute (`https://host/…/Patient/<uuid>/`),
+ * versioned (`…/_history/2`), bare ids (`openIMIS`), and references by identifier
+ * (`{type: "Patient", identifier: {type: Code, value: <chfid>}}`).
+ *
+ * @param ref - a Reference or a reference string
+ * @returns the parts found (empty object for an empty reference)
+ */
+export function parseReference(ref: Reference | string | undefined): ParsedReference {
+  const reference = typeof ref === 'string' ? ref : ref?.reference;
+  const result: {
+    resourceType?: string;
+    id?: string;
+    version?: string;
+    baseUrl?: string;
+    identifierType?: string;
+    identifierValue?: string;
+    display?: string;
+  } = {};
+  if (typeof ref === 'object') {
+    if (ref.type !== undefined) {
+      result.resourceType = ref.type;
+    }
+    if (ref.identifier !== undefined) {
+      const type = identifierTypeCode(ref.identifier);
+      if (type !== undefined) {
+        result.identifierType = type;
+      }
+      if (ref.identifier.value !== undefined) {
+        result.identifierValue = ref.identifier.value;
+      }
+    }
+    if (ref.display !== undefined) {
+      result.display = ref.display;
+    }
+  }
+  if (typeof reference === 'string' && reference.trim() !== '') {
+    // openIMIS follows Django routes with a trailing slash; the id never contains one.
+    const segments = reference.trim().replace(/\/+$/, '').split('/');
+    const history = segments.lastIndexOf('_history');
+    if (history > 0 && history === segments.length - 2) {
+      result.version = segments[history + 1] ?? '';
+      segments.length = history;
+    }
+    result.id = segments[segments.length - 1] ?? '';
+    const type = segments[segments.length - 2];
+    if (type !== undefined && RESOURCE_TYPE.test(type)) {
+      result.resourceType = type;
+      if (segments.length > 2) {
+        result.baseUrl = `${segments.slice(0, -2).join('/')}/`;
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * The id a reference points to (the part after the last `/`, openIMIS' rule), or, for a logical reference by
+ * `UUID` identifier, that UUID.
+ *
+ * @param ref - a Reference or a reference string
+ * @returns the id, or undefined
+ */
+export function referenceId(ref: Reference | string | undefined): string | undefined {
+  const parsed = parseReference(ref);
+  if (parsed.id !== undefined && parsed.id !== '') {
+    return parsed.id;
+  }
+  return parsed.identifierType === OPENIMIS_IDENTIFIER_TYPE.UUID ? parsed.identifierValue : undefined;
+}
+
+/**
+ * The amount payable to the health facility for a ClaimResponse: the `total` whose category code is `16`
+ * (valuated). A claim without it is not payable.
+ *
+ * @param claimResponse - an openIMIS ClaimResponse
+ * @returns the valuated total as {@link Money}, or undefined when the claim is not valuated
+ * @throws ValidationError when the total exists but its amount or currency is invalid
+ */
+export function getValuatedTotal(claimResponse: Pick<ClaimResponse, 'total'>): Money | undefined {
+  const totals = claimResponse.total ?? [];
+  for (let i = 0; i < totals.length; i++) {
+    const total = totals[i];
+    const codes = total?.category.coding ?? [];
+    if (codes.some((c) => c.code === CLAIM_RESPONSE_VALUATED_TOTAL_CODE)) {
+      return parseFhirMoney(total?.amount, `ClaimResponse.total[${i}].amount`);
+    }
+  }
+  return undefined;
+}
+
+/** What an openIMIS FHIR Invoice is: an invoice proper (contribution, contract) or a bill (claim batch, …). */
+export interface InvoiceKind {
+  /** `invoice` (openIMIS `invoice.Invoice`) or `bill` (`invoice.Bill`); also the PaymentNotice `request.type`. */
+  readonly category: 'invoice' | 'bill';
+  /** The type code, e.g. `contribution`, `claim-batch`. */
+  readonly code: string;
+}
+
+/**
+ * Tells invoices from bills, from `Invoice.type.coding`: the CodeSystem's last segment (`invoice-type` or
+ * `bill-type`) decides; without a usable system, the code does (`policy` alone is ambiguous and read as a bill
+ * only under `bill-type`).
+ *
+ * @param invoice - an openIMIS Invoice
+ * @returns the kind, or undefined when the type is missing or unknown
+ */
+export function getInvoiceKind(invoice: Pick<Invoice, 'type'>): InvoiceKind | undefined {
+  for (const coding of invoice.type?.coding ?? []) {
+    const code = coding.code;
+    if (typeof code !== 'string' || code === '') {
+      continue;
+    }
+    const system = typeof coding.system === 'string' ? lastPathSegment(coding.system) : undefined;
+    if (system === OPENIMIS_INVOICE_TYPE_CODESYSTEM) {
+      return { category: 'invoice', code };
+    }
+    if (system === OPENIMIS_BILL_TYPE_CODESYSTEM) {
+      return { category: 'bill', code };
+    }
+    if ((OPENIMIS_INVOICE_TYPE_CODES as readonly string[]).includes(code)) {
+      return { category: 'invoice', code };
+    }
+    if (code !== 'policy' && (OPENIMIS_BILL_TYPE_CODES as readonly string[]).includes(code)) {
+      return { category: 'bill', code };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether an Invoice is a contribution invoice (the payable of an insuree family).
+ *
+ * @param invoice - an openIMIS Invoice
+ * @returns true for `invoice-type#contribution`
+ */
+export function isContributionInvoice(invoice: Pick<Invoice, 'type'>): boolean {
+  const kind = getInvoiceKind(invoice);
+  return kind?.category === 'invoice' && kind.code === 'contribution';
+}
