@@ -4,7 +4,7 @@ module.exports = {
   testEnvironment: 'node',
   resolver: '@nx/jest/plugins/resolver',
   transform: {
-    '^.+\\.ts$': [
+    '^.+\\.[tj]s$': [
       '@swc/jest',
       {
         jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
@@ -13,6 +13,9 @@ module.exports = {
       },
     ],
   },
+  // Node >= 20.19 can require() ES modules, jest (before Node 24.9) cannot: compile the few ESM-only
+  // dependencies of Fastify's inject (light-my-request → cookie 2) to CommonJS for tests.
+  transformIgnorePatterns: ['/node_modules/(?!(cookie)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testMatch: ['**/?(*.)+(test).ts'],
   testEnvironmentOptions: { customExportConditions: ['node', 'require', 'default'] },

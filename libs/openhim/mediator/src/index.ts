@@ -1,1 +1,12 @@
-export {};
+export * from './caller-auth';
+export * from './definition';
+export * from './envelope';
+export * from './env-config';
+export * from './kit-env';
+export * from './metrics';
+export * from './openhim-api';
+export * from './outcome';
+export * from './plugin';
+export * from './registration';
+export * from './remote-config';
+export * from './server-options';

@@ -80,6 +80,13 @@ export class PayloadTooLargeError extends MediatorError {
   readonly issueCode: IssueCode = 'too-long';
 }
 
+/** The body's media type is not one the endpoint reads. → 415 */
+export class UnsupportedMediaTypeError extends MediatorError {
+  readonly code = 'unsupported-media-type';
+  readonly statusCode = 415;
+  readonly issueCode: IssueCode = 'not-supported';
+}
+
 /** The caller did not authenticate. → 401 */
 export class AuthenticationError extends MediatorError {
   readonly code = 'unauthenticated';
