@@ -24,10 +24,10 @@ const probes: Probe[] = [
     message: /Imports of apps are forbidden|cannot be imported by a relative or absolute path/,
   },
   {
-    file: 'libs/shared/errors/src/zz-probe-layer.ts',
-    source: "export * from '@payment-layer/staging-db';\n",
+    file: 'libs/fhir/types/src/zz-probe-layer.ts',
+    source: "export * from '@payment-layer/shared-http';\n",
     rule: '@nx/enforce-module-boundaries',
-    message: /type:util.*can only depend on/,
+    message: /type:types" can only depend on/,
   },
   {
     file: 'libs/fhir/openimis-client/src/zz-probe-sqlite.ts',
@@ -109,7 +109,9 @@ describe('project graph', () => {
     execFileSync(bin('nx'), ['graph', `--file=${file}`], { cwd: root, env, stdio: 'ignore' });
     graph = JSON.parse(readFileSync(file, 'utf8'));
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('tags every project with a type and a scope', () => {
     const untagged = Object.entries(graph.graph.nodes)
