@@ -3,18 +3,18 @@
 // answered as `[y, m, d]` arrays like Fineract.
 
 const MONTHS_EN = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
 ] as const;
 
 type Token =
@@ -139,7 +139,8 @@ export function parseJavaDate(value: string, pattern: string, locale: string): s
           if (!isEnglish(locale)) {
             return null;
           }
-          const rest = value.slice(pos).toLowerCase();
+          // DateTimeFormatter.ofPattern parses text case-sensitively: "March", not "march".
+          const rest = value.slice(pos);
           const idx = MONTHS_EN.findIndex((m) => rest.startsWith(t.width === 4 ? m : m.slice(0, 3)));
           if (idx < 0) {
             return null;
