@@ -36,7 +36,7 @@ export interface ServerOptionsInput {
 }
 
 /**
- * Fastify server options every mediator uses: OpenHIM's transaction id as the request id, redacting pino
+ * Fastify server options every mediator uses: OpenHIM's transaction id as the request id (`reqId` in logs), redacting pino
  * logger, body limit, and 503 while closing.
  *
  * @param input - log level and limits
@@ -45,11 +45,9 @@ export interface ServerOptionsInput {
 export function mediatorServerOptions(input: ServerOptionsInput): {
   logger: Record<string, unknown> | false;
   requestIdHeader: string;
-  requestIdLogLabel: string;
   genReqId: () => string;
   bodyLimit: number;
   return503OnClosing: boolean;
-  disableRequestLogging: boolean;
 } {
   return {
     logger:
@@ -61,10 +59,8 @@ export function mediatorServerOptions(input: ServerOptionsInput): {
             ...(input.pretty === true ? { transport: { target: 'pino-pretty' } } : {}),
           },
     requestIdHeader: 'x-openhim-transactionid',
-    requestIdLogLabel: 'transactionId',
     genReqId: () => randomUUID(),
     bodyLimit: input.bodyLimit,
     return503OnClosing: true,
-    disableRequestLogging: false,
   };
 }

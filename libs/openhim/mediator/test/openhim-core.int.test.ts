@@ -1,0 +1,152 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { request } from 'undici';
+import { MASK } from '@payment-layer/shared-http';
+import { startOpenHimCore, type OpenHimCoreSimulator } from '@payment-layer/sandbox';
+import { basic, buildTestApp, CLIENT, TEST_DEFINITION } from './test-app';
+
+const URN = TEST_DEFINITION.urn;
+const ROUTER_CLIENT = { clientID: 'openimis', password: 'openimis-client-pw', roles: ['openimis'] };
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe('mediator kit against the OpenHIM core simulator', () => {
+  let core: OpenHimCoreSimulator;
+  let upstream: Server;
+  let upstreamUrl: string;
+  const apps: FastifyInstance[] = [];
+
+  const start = async (overrides: { apiUrl?: string } = {}): Promise<FastifyInstance> => {
+    const port = await freePort();
+    const app = await buildTestApp({
+      upstreamUrl,
+      port,
+      openhim: {
+        enabled: true,
+        apiUrl: overrides.apiUrl ?? core.apiUrl,
+        username: 'root@openhim.org',
+        password: 'openhim-password',
+        heartbeatIntervalMs: 60_000,
+        installChannels: true,
+        retry: { initialDelayMs: 50, maxDelayMs: 200 },
+      },
+    });
+    apps.push(app);
+    await app.listen({ port, host: '127.0.0.1' });
+    return app;
+  };
+
+  beforeAll(async () => {
+    upstream = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ clientId: 42, resourceId: 42 }));
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  });
+  beforeEach(async () => {
+    core = await startOpenHimCore({ clients: [ROUTER_CLIENT] });
+  });
+  afterEach(async () => {
+    while (apps.length > 0) {
+      await apps.pop()!.close();
+    }
+    await core.close();
+  });
+  afterAll(async () => {
+    await new Promise((r) => upstream.close(r));
+  });
+
+  it('registers, installs its channel, heartbeats, takes a config change and answers a routed request core stores', async () => {
+    const app = await start();
+    await app.mediator.registration!.waitUntilRegistered(5000);
+
+    const mediator = core.getMediator(URN)!;
+    expect(mediator.version).toBe('1.0.0');
+    const channel = core.listChannels().find((c) => c.name === 'Kit test Patient')!;
+    expect(channel.routes[0]).toMatchObject({ host: '127.0.0.1', username: CLIENT.username });
+
+    await app.mediator.registration!.beat();
+    expect(core.getMediator(URN)!._lastHeartbeat).toBeDefined();
+
+    core.setMediatorConfig(URN, { fineractOfficeId: 7, createSavingsAccount: true, mode: 'deposit' });
+    await app.mediator.registration!.beat();
+    expect(app.mediator.config.value).toEqual({
+      fineractOfficeId: 7,
+      createSavingsAccount: true,
+      mode: 'deposit',
+    });
+
+    const res = await request(`${core.routerUrl}/fhir/Patient`, {
+      method: 'POST',
+      headers: {
+        authorization: basic(ROUTER_CLIENT.clientID, ROUTER_CLIENT.password),
+        'content-type': 'application/fhir+json',
+      },
+      body: JSON.stringify({ resourceType: 'Patient', id: '8e33033a-9f60-43ad-be3e-9bfeb992aeee' }),
+    });
+    expect(res.statusCode).toBe(201);
+    expect(((await res.body.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');
+
+    const [tx] = await core.waitForTransactions(1);
+    expect(tx!.storageError).toBeUndefined();
+    expect(tx!.status).toBe('Successful');
+    expect(tx!.properties).toMatchObject({ fineractClientId: 42, officeId: 7, outcome: 'created' });
+    expect(tx!.orchestrations.length).toBeGreaterThanOrEqual(2);
+    const ours = tx!.orchestrations[0]!;
+    expect(ours.name).toMatch(/^Fineract POST/);
+    expect(ours.request?.headers?.authorization).toBe(MASK);
+    expect(JSON.stringify(tx)).not.toContain(Buffer.from('mifos:fineract-secret').toString('base64'));
+    expect(JSON.stringify(tx)).not.toContain('nested-secret');
+  });
+
+  it('does not install its channels twice when it restarts', async () => {
+    const first = await start();
+    await first.mediator.registration!.waitUntilRegistered(5000);
+    await first.close();
+    apps.pop();
+    const second = await start();
+    await second.mediator.registration!.waitUntilRegistered(5000);
+    expect(core.listChannels().filter((c) => c.name === 'Kit test Patient')).toHaveLength(1);
+  });
+
+  it('keeps serving while core is unreachable and registers once it is back', async () => {
+    await core.setApiAvailable(false);
+    const app = await start();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/fhir/Patient',
+      headers: { authorization: basic(CLIENT.username, CLIENT.password), 'content-type': 'application/json' },
+      payload: JSON.stringify({ resourceType: 'Patient', id: 'a' }),
+    });
+    expect(res.statusCode).toBe(201);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(app.mediator.registration!.state).toBe('retrying');
+    expect(app.mediator.registration!.stats.registrationAttempts).toBeGreaterThanOrEqual(2);
+
+    await core.setApiAvailable(true);
+    await app.mediator.registration!.waitUntilRegistered(5000);
+    expect(core.getMediator(URN)).toBeDefined();
+  });
+
+  it('registers again when core forgets the mediator', async () => {
+    const app = await start();
+    await app.mediator.registration!.waitUntilRegistered(5000);
+    const del = await request(`${core.apiUrl}/mediators/${encodeURIComponent(URN)}`, {
+      method: 'DELETE',
+      headers: { authorization: basic('root@openhim.org', 'openhim-password') },
+    });
+    await del.body.dump();
+    expect(core.getMediator(URN)).toBeUndefined();
+    await app.mediator.registration!.beat();
+    await app.mediator.registration!.waitUntilRegistered(5000);
+    expect(core.getMediator(URN)).toBeDefined();
+  });
+});
