@@ -2,7 +2,7 @@ import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { ValidationError } from '@payment-layer/shared-errors';
 import { AUDIT_OUTCOMES, auditLog } from './schema/index';
 import type { StagingDb } from './staging-db';
-import { canonicalUuid, checkText, isoTimestamp } from './values';
+import { canonicalUuid, checkText, isAbsent, isoTimestamp } from './values';
 
 /** Outcome of a mediated transaction. */
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
@@ -47,23 +47,24 @@ export class AuditRepository {
    */
   recordAudit(input: AuditInput): AuditEntry {
     if (!(AUDIT_OUTCOMES as readonly string[]).includes(input.outcome)) {
-      throw new ValidationError(`unknown audit outcome ${String(input.outcome)}`);
+      throw new ValidationError(`unknown audit outcome ${JSON.stringify(input.outcome)}`);
     }
     const durationMs = input.finishedAt.getTime() - input.startedAt.getTime();
     if (!(durationMs >= 0)) {
       throw new ValidationError('finishedAt is before startedAt');
     }
-    if (input.httpStatus != null && !(Number.isInteger(input.httpStatus) && input.httpStatus >= 100)) {
+    if (!isAbsent(input.httpStatus) && !(Number.isInteger(input.httpStatus) && input.httpStatus >= 100)) {
       throw new ValidationError('httpStatus must be an HTTP status code');
     }
     return this.db.orm
       .insert(auditLog)
       .values({
-        transactionId:
-          input.transactionId == null ? null : checkText(input.transactionId, 'transactionId', 64),
+        transactionId: isAbsent(input.transactionId)
+          ? null
+          : checkText(input.transactionId, 'transactionId', 64),
         mediator: checkText(input.mediator, 'mediator', 100),
-        resourceType: input.resourceType == null ? null : checkText(input.resourceType, 'resourceType', 64),
-        resourceId: input.resourceId == null ? null : canonicalUuid(input.resourceId, 'resourceId'),
+        resourceType: isAbsent(input.resourceType) ? null : checkText(input.resourceType, 'resourceType', 64),
+        resourceId: isAbsent(input.resourceId) ? null : canonicalUuid(input.resourceId, 'resourceId'),
         outcome: input.outcome,
         httpStatus: input.httpStatus ?? null,
         startedAt: isoTimestamp(input.startedAt),

@@ -3,7 +3,7 @@ import { ValidationError } from '@payment-layer/shared-errors';
 import { type Clock, systemClock } from './clock';
 import { syncCursors } from './schema/index';
 import type { StagingDb } from './staging-db';
-import { bounded, checkText, isoTimestamp } from './values';
+import { bounded, checkText, isAbsent, isoTimestamp } from './values';
 
 /** A stored sync cursor. */
 export type SyncCursor = typeof syncCursors.$inferSelect;
@@ -115,7 +115,7 @@ export class CursorRepository {
       lastRunFinishedAt: run.finishedAt === undefined ? null : isoTimestamp(run.finishedAt),
       lastRunOutcome: run.outcome,
       lastRunProcessed: run.processed ?? null,
-      lastRunError: run.error == null ? null : bounded(run.error),
+      lastRunError: isAbsent(run.error) ? null : bounded(run.error),
       updatedAt: isoTimestamp(this.clock()),
     };
     return this.db.orm

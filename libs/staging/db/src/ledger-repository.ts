@@ -14,6 +14,7 @@ import {
 import type { StagingDb } from './staging-db';
 import {
   bounded,
+  isAbsent,
   canonicalUuid,
   checkAmount,
   checkCurrency,
@@ -200,7 +201,7 @@ const PROTECTED_FIELDS = ['code', 'kind', 'recipientType', 'recipientId', 'curre
 const PERIOD_BOUND_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}\.\d{3}Z)?$/;
 
 function toList<T extends string>(value: T | readonly T[]): T[] {
-  return typeof value === 'string' ? [value] : [...(value as readonly T[])];
+  return typeof value === 'string' ? [value] : [...value];
 }
 
 function pageLimit(limit: number | undefined): number {
@@ -242,10 +243,12 @@ export class LedgerRepository {
       currency: checkCurrency(input.currency, 'currency'),
       invoiceDate: checkDate(input.invoiceDate, 'invoiceDate'),
       dueDate: checkDate(input.dueDate, 'dueDate'),
-      fineractClientId:
-        input.fineractClientId == null ? null : checkId(input.fineractClientId, 'fineractClientId'),
-      fineractChargeId:
-        input.fineractChargeId == null ? null : checkId(input.fineractChargeId, 'fineractChargeId'),
+      fineractClientId: isAbsent(input.fineractClientId)
+        ? null
+        : checkId(input.fineractClientId, 'fineractClientId'),
+      fineractChargeId: isAbsent(input.fineractChargeId)
+        ? null
+        : checkId(input.fineractChargeId, 'fineractChargeId'),
     };
     if (!(INVOICE_KINDS as readonly string[]).includes(incoming.kind)) {
       throw new ValidationError('kind must be invoice or bill');
@@ -313,7 +316,7 @@ export class LedgerRepository {
         patch.state = 'needs_attention';
         patch.attentionReason = bounded(`changed in openIMIS while ${stored.state}: ${what}`);
       }
-      if (patch.fineractChargeId != null) {
+      if (!isAbsent(patch.fineractChargeId)) {
         const other = this.getInvoiceByFineractCharge(patch.fineractChargeId);
         if (other !== undefined && other.id !== stored.id) {
           throw new ConflictError(`Fineract charge ${patch.fineractChargeId} already pays another invoice`);
@@ -464,15 +467,15 @@ export class LedgerRepository {
   recordPayment(input: RecordPaymentInput): RecordPaymentResult {
     const p = input.payment;
     if (!(PAYMENT_SOURCES as readonly string[]).includes(p.source)) {
-      throw new ValidationError(`unknown payment source ${String(p.source)}`);
+      throw new ValidationError(`unknown payment source ${JSON.stringify(p.source)}`);
     }
     if (!(PAYMENT_STATES as readonly string[]).includes(p.state)) {
-      throw new ValidationError(`unknown payment state ${String(p.state)}`);
+      throw new ValidationError(`unknown payment state ${JSON.stringify(p.state)}`);
     }
     const values = {
       source: p.source,
       sourceTxnId: checkText(p.sourceTxnId, 'sourceTxnId'),
-      invoiceId: p.invoiceId == null ? null : checkId(p.invoiceId, 'invoiceId'),
+      invoiceId: isAbsent(p.invoiceId) ? null : checkId(p.invoiceId, 'invoiceId'),
       amount: checkAmount(p.amount, 'amount'),
       currency: checkCurrency(p.currency, 'currency'),
       payerRef: p.payerRef ?? null,
@@ -480,7 +483,7 @@ export class LedgerRepository {
       requestHash: p.requestHash ?? null,
       receivedAt: isoTimestamp(p.receivedAt),
       state: p.state,
-      reason: p.reason == null ? null : bounded(p.reason),
+      reason: isAbsent(p.reason) ? null : bounded(p.reason),
     };
     return this.db.transaction((): RecordPaymentResult => {
       const existing = this.getPaymentBySource(values.source, values.sourceTxnId);
@@ -601,10 +604,10 @@ export class LedgerRepository {
     },
   ): ReceivedPayment {
     if (!(PAYMENT_STATES as readonly string[]).includes(change.state)) {
-      throw new ValidationError(`unknown payment state ${String(change.state)}`);
+      throw new ValidationError(`unknown payment state ${JSON.stringify(change.state)}`);
     }
     return this.db.transaction(() => {
-      if (change.invoiceId != null) {
+      if (!isAbsent(change.invoiceId)) {
         this.requireInvoice(change.invoiceId);
       }
       const payment = this.db.orm
@@ -661,7 +664,7 @@ export class LedgerRepository {
     const set: Partial<typeof ledgerInvoices.$inferInsert> = {};
     if (update.state !== undefined && update.state !== current.state) {
       if (!(INVOICE_STATES as readonly string[]).includes(update.state)) {
-        throw new ValidationError(`unknown invoice state ${String(update.state)}`);
+        throw new ValidationError(`unknown invoice state ${JSON.stringify(update.state)}`);
       }
       if (!INVOICE_STATE_TRANSITIONS[current.state].includes(update.state)) {
         throw new ConflictError(`invoice ${current.code} cannot go from ${current.state} to ${update.state}`);

@@ -1,8 +1,8 @@
-import { and, asc, eq, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, notExists, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { ConflictError, NotFoundError, ValidationError } from '@payment-layer/shared-errors';
 import { type Clock, systemClock } from './clock';
-import { OUTBOX_STATES, outbox } from './schema/index';
+import { type OUTBOX_STATES, outbox } from './schema/index';
 import type { StagingDb } from './staging-db';
 import { bounded, checkText, isoTimestamp } from './values';
 
@@ -138,7 +138,21 @@ export class OutboxRepository {
         and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, now)),
         and(eq(outbox.state, 'in_progress'), lte(outbox.leaseExpiresAt, now)),
       ) as SQL,
-      sql`(${outbox.aggregateRef} IS NULL OR NOT EXISTS (SELECT 1 FROM ${earlier} WHERE ${earlier.aggregateRef} = ${outbox.aggregateRef} AND ${earlier.id} < ${outbox.id} AND ${inArray(earlier.state, [...BLOCKING_STATES])}))`,
+      or(
+        isNull(outbox.aggregateRef),
+        notExists(
+          this.db.orm
+            .select({ one: sql`1` })
+            .from(earlier)
+            .where(
+              and(
+                eq(earlier.aggregateRef, outbox.aggregateRef),
+                lt(earlier.id, outbox.id),
+                inArray(earlier.state, [...BLOCKING_STATES]),
+              ),
+            ),
+        ),
+      ) as SQL,
     ];
     if (options.kinds !== undefined) {
       if (options.kinds.length === 0) {

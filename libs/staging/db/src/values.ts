@@ -151,3 +151,13 @@ export function sameAmount(a: string, b: string): boolean {
 export function bounded(text: string, max = 2000): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/**
+ * Whether an optional value is missing (`null` or `undefined`).
+ *
+ * @param value - the value
+ * @returns true for null and undefined
+ */
+export function isAbsent(value: unknown): value is null | undefined {
+  return value === null || value === undefined;
+}
