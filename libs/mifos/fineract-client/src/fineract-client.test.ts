@@ -233,8 +233,10 @@ describe('FineractClient verbs', () => {
       { operationKey: 'client-update:ext-1:v2' },
     );
     expect(res?.changes).toEqual({ lastname: 'Ytonne', dateOfBirth: '1990-05-02' });
+    // Fineract validates name parts together: a changed lastname is sent with the firstname.
     expect(seen[0]!.body).toEqual({
       lastname: 'Ytonne',
+      firstname: 'Petra',
       dateOfBirth: '1990-05-02',
       dateFormat: 'yyyy-MM-dd',
       locale: 'en',
@@ -257,6 +259,21 @@ describe('FineractClient verbs', () => {
     await expect(
       t.client.updateClient(2, { officeId: 3 } as never, { operationKey: 'u3', previous }),
     ).rejects.toThrow(/officeId/);
+    const activation = interceptJson(t.pool, { method: 'PUT', path: '/clients/2', reply: { clientId: 2 } });
+    await t.client.updateClient(
+      2,
+      { active: true },
+      {
+        operationKey: 'u4',
+        previous: { id: 2, active: false, activationDate: '2024-01-15' },
+      },
+    );
+    expect(activation[0]!.body).toEqual({
+      active: true,
+      activationDate: '2024-01-15',
+      dateFormat: 'yyyy-MM-dd',
+      locale: 'en',
+    });
   });
 
   it('activateClient posts ?command=activate', async () => {

@@ -390,9 +390,10 @@ export class FineractClient {
     if (Object.keys(diff).length === 0) {
       return undefined;
     }
+    completeUpdate(diff, wanted, before);
     if (CLIENT_DATE_FIELDS.some((f) => f in diff) || hasNestedDate(diff)) {
-      diff['dateFormat'] = wanted['dateFormat'];
-      diff['locale'] = wanted['locale'];
+      diff['dateFormat'] = FINERACT_DATE_FORMAT;
+      diff['locale'] = FINERACT_LOCALE;
     }
     return this.write<CommandResult>({
       method: 'PUT',
@@ -1322,6 +1323,31 @@ function comparableClient(c: ClientData | ClientUpdateRequest): Record<string, u
         }
       : {}),
   };
+}
+
+/**
+ * Adds the fields Fineract validates together with a changed one (ClientDataValidator.validateForUpdate): any name
+ * part needs both `firstname` and `lastname`; `active: true` needs `activationDate`.
+ */
+function completeUpdate(
+  diff: Record<string, unknown>,
+  wanted: Record<string, unknown>,
+  before: Record<string, unknown>,
+): void {
+  if (['firstname', 'middlename', 'lastname'].some((k) => k in diff)) {
+    for (const k of ['firstname', 'middlename', 'lastname']) {
+      const v = wanted[k] ?? before[k];
+      if (!(k in diff) && v !== undefined && v !== null && v !== '') {
+        diff[k] = v;
+      }
+    }
+  }
+  if (diff['active'] === true && !('activationDate' in diff)) {
+    const v = wanted['activationDate'] ?? before['activationDate'];
+    if (v !== undefined) {
+      diff['activationDate'] = v;
+    }
+  }
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
