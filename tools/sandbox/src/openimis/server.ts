@@ -405,6 +405,24 @@ function seedStore(store: OpenImisStore, options: OpenImisSimulatorOptions): voi
     if (dir !== undefined) {
       for (const { type, resource } of loadFixtures(dir)) {
         store.put(type, resource, { lastUpdated: stamp() });
+        if (resource.resourceType === 'Invoice') {
+          // The contribution invoice fixtures pay a policy: make it a target for createPremium.
+          const state = store.invoice(resource.id ?? '');
+          const family =
+            resource.recipient?.reference?.startsWith('Group/') === true
+              ? resource.recipient.reference.slice(6)
+              : '';
+          const productCode = resource.lineItem?.[0]?.priceComponent?.[0]?.code?.coding?.[0]?.display ?? '';
+          for (const line of state?.kind === 'invoice' ? state.lineItems : []) {
+            store.putPolicy({
+              uuid: line.lineId,
+              familyId: family,
+              productCode,
+              value: line.amountTotal,
+              status: 1,
+            });
+          }
+        }
       }
     }
   }

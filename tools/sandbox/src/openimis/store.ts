@@ -145,6 +145,7 @@ export class OpenImisStore {
   private readonly premiumList: StoredPremium[] = [];
   private readonly logs: MutationLogEntry[] = [];
   private seq = 0;
+  private settling = false;
 
   /**
    * @param clock - the simulator clock; every write is stamped with it
@@ -449,13 +450,22 @@ export class OpenImisStore {
    * @internal
    */
   settleMutations(): void {
-    const now = Date.now();
-    for (const log of this.logs) {
-      if (log.status === 0 && log.readyAt <= now) {
-        const error = log.run();
-        log.status = error === null ? 2 : 1;
-        log.error = error;
+    // A running mutation may read the store (and so call back here): run each one once, in order.
+    if (this.settling) {
+      return;
+    }
+    this.settling = true;
+    try {
+      const now = Date.now();
+      for (const log of this.logs) {
+        if (log.status === 0 && log.readyAt <= now) {
+          const error = log.run();
+          log.status = error === null ? 2 : 1;
+          log.error = error;
+        }
       }
+    } finally {
+      this.settling = false;
     }
   }
 

@@ -1,0 +1,57 @@
+import { request } from 'undici';
+import { startOpenImisSimulator, type OpenImisSimulator } from './server';
+import { call, login } from './test-helpers';
+
+describe('openIMIS simulator: fault switches', () => {
+  let sim: OpenImisSimulator;
+
+  beforeAll(async () => {
+    sim = await startOpenImisSimulator({ population: { families: 2 } });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('refuses connections while down and serves again on the same port', async () => {
+    const token = await login(sim);
+    await sim.setDown(true);
+    await expect(
+      request(`${sim.fhirBaseUrl}Patient/`, { headers: { authorization: `Bearer ${token}` } }),
+    ).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
+    await sim.setDown(false);
+    const res = await call(`${sim.fhirBaseUrl}Patient/`, { token });
+    expect(res.status).toBe(200);
+    expect(sim.url).toBe(`http://127.0.0.1:${String(sim.port)}`);
+  });
+
+  it('answers 503 in 503 mode', async () => {
+    await sim.setDown(true, '503');
+    expect((await call(`${sim.fhirBaseUrl}Patient/`)).status).toBe(503);
+    await sim.setDown(false);
+    expect((await call(`${sim.fhirBaseUrl}Patient/`)).status).toBe(401);
+  });
+
+  it('delays answers when latency is set', async () => {
+    sim.setLatency(200);
+    const started = performance.now();
+    expect((await call(`${sim.fhirBaseUrl}Patient/`)).status).toBe(401);
+    // A lower bound only: the answer cannot come before the configured latency.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    sim.setLatency(0);
+  });
+
+  it('answers Django 404 pages outside the known routes, and serves a custom site prefix', async () => {
+    expect((await call(`${sim.url}/api/api_fhir_r4/Coverage/`)).status).toBe(404);
+    expect((await call(`${sim.url}/nothing/`)).status).toBe(404);
+    const other = await startOpenImisSimulator({ sitePrefix: 'openimis', includeFixtures: false });
+    try {
+      expect(other.fhirBaseUrl).toBe(`${other.url}/openimis/api_fhir_r4/`);
+      expect(other.graphqlUrl).toBe(`${other.url}/openimis/graphql`);
+      expect((await call(`${other.fhirBaseUrl}Patient/`, { token: await login(other) })).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+});
