@@ -45,6 +45,49 @@ export interface InvoiceStatus {
   readonly lineItems: readonly InvoiceLineStatus[];
 }
 
+/** One detail of a recorded payment (`DetailPaymentInvoice`). */
+export interface PaymentDetailRecord {
+  /** 0 rejected, 1 accepted, 2 refunded, 3 cancelled. */
+  readonly status: number | undefined;
+  /** Decimal string. */
+  readonly amount: string | undefined;
+  readonly subjectTypeName: string | undefined;
+}
+
+/** A payment openIMIS holds against an invoice or bill (`PaymentInvoice`, reference §7 and §10). */
+export interface PaymentRecord {
+  readonly id: string;
+  readonly codeExt: string | undefined;
+  /** For payments made through a PaymentNotice: its `payment.reference`, e.g. `PaymentReconciliation/<our id>`. */
+  readonly payerRef: string | undefined;
+  /** Decimal string. */
+  readonly amountReceived: string | undefined;
+  /** 0 not reconciliated, 1 reconciliated, 2 refunded, 3 cancelled. */
+  readonly reconciliationStatus: number | undefined;
+  readonly details: readonly PaymentDetailRecord[];
+}
+
+/**
+ * Builds a {@link PaymentRecord} from a `paymentInvoice` node.
+ *
+ * @param node - GraphQL node
+ * @returns the record
+ */
+export function toPaymentRecord(node: Record<string, unknown>): PaymentRecord {
+  return {
+    id: String(node.id),
+    codeExt: optionalString(node.codeExt),
+    payerRef: optionalString(node.payerRef),
+    amountReceived: graphqlDecimal(node.amountReceived),
+    reconciliationStatus: graphqlIntChoice(node.reconciliationStatus),
+    details: connectionNodes(node.invoicePayments).map((d) => ({
+      status: graphqlIntChoice(d.status),
+      amount: graphqlDecimal(d.amount),
+      subjectTypeName: optionalString(d.subjectTypeName),
+    })),
+  };
+}
+
 /** Input of `createPremium` (reference §11.1). */
 export interface CreatePremiumInput {
   /** Policy UUID (for a legacy contribution invoice: the line item's `lineId`). */

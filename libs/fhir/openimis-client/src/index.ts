@@ -22,6 +22,8 @@ export {
   type InvoiceStatusName,
   type MutationAccepted,
   type MutationSucceeded,
+  type PaymentDetailRecord,
+  type PaymentRecord,
 } from './graphql';
 export {
   LAST_UPDATED_PATTERN,

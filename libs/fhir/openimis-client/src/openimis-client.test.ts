@@ -400,10 +400,7 @@ describe('OpenImisClient incremental sync', () => {
         },
         { headers: { ...JSON_HEADERS, date: 'Fri, 17 May 2024 11:00:00 GMT' } },
       );
-    const sync = h.client.syncSince('Patient', {
-      cursor: { since: '2024-05-17T10:58:46', seen: [] },
-      pageSize: 50,
-    });
+    const sync = h.client.syncSince('Patient', { cursor: '2024-05-17T10:58:46', pageSize: 50 });
     for await (const _ of sync) {
       // nothing to process
     }
@@ -644,6 +641,44 @@ describe('OpenImisClient GraphQL', () => {
     const queries = graphql(h, () => ({ data: { bill: { edges: [] } } }));
     await expect(h.client.getInvoiceStatus('B-1") { x }', 'bill')).rejects.toBeInstanceOf(NotFoundError);
     expect(queries[0]).toContain('bill(code: "B-1\\") { x }")');
+    await h.agent.close();
+  });
+
+  it('lists the payments recorded against an invoice (duplicate check)', async () => {
+    const h = harness();
+    const queries = graphql(h, () => ({
+      data: {
+        paymentInvoice: {
+          edges: [
+            {
+              node: {
+                id: 'pay-1',
+                codeExt: null,
+                payerRef: 'PaymentReconciliation/4711',
+                amountReceived: '10000.00',
+                reconciliationStatus: 'A_0',
+                invoicePayments: {
+                  edges: [{ node: { status: 'A_1', amount: '10000.00', subjectTypeName: 'invoice' } }],
+                },
+              },
+            },
+          ],
+        },
+      },
+    }));
+    const payments = await h.client.findInvoicePayments(INVOICE);
+    expect(queries[0]).toContain(`paymentInvoice(subjectIds: ["${INVOICE}"])`);
+    expect(payments).toEqual([
+      {
+        id: 'pay-1',
+        codeExt: undefined,
+        payerRef: 'PaymentReconciliation/4711',
+        amountReceived: '10000.00',
+        reconciliationStatus: 0,
+        details: [{ status: 1, amount: '10000.00', subjectTypeName: 'invoice' }],
+      },
+    ]);
+    await expect(h.client.findInvoicePayments('IV-1')).rejects.toBeInstanceOf(ValidationError);
     await h.agent.close();
   });
 

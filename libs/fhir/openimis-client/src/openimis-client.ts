@@ -12,7 +12,9 @@ import {
   graphqlLiteral,
   optionalString,
   toInvoiceStatus,
+  toPaymentRecord,
   type CreatePremiumInput,
+  type PaymentRecord,
   type InvoiceStatus,
   type MutationAccepted,
   type MutationSucceeded,
@@ -69,8 +71,11 @@ export interface SearchPage<T> {
 
 /** Options of {@link OpenImisClient.syncSince}. */
 export interface SyncSinceOptions {
-  /** Where the previous run stopped; absent = from the beginning. */
-  readonly cursor?: SyncCursor;
+  /**
+   * Where the previous run stopped: a {@link SyncCursor}, or just a `YYYY-MM-DDTHH:MM:SS` server-local time to
+   * start from; absent = from the beginning.
+   */
+  readonly cursor?: SyncCursor | string;
   /** Compatibility alias: ids already processed at `cursor.since` (merged into `cursor.seen`). */
   readonly seenIds?: readonly string[];
   /** `_count` per page. Default 100. */
@@ -270,7 +275,10 @@ export class OpenImisClient {
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
       throw new ValidationError('pageSize must be an integer from 1 to 1000');
     }
-    const base = options.cursor ?? { seen: [] };
+    const base: SyncCursor =
+      typeof options.cursor === 'string'
+        ? { since: options.cursor, seen: [] }
+        : (options.cursor ?? { seen: [] });
     const cursor: SyncCursor = options.seenIds ? { ...base, seen: [...base.seen, ...options.seenIds] } : base;
     return new ResourceSync<OpenImisResource<K>>(
       {
@@ -354,6 +362,25 @@ export class OpenImisClient {
       throw new NotFoundError(`openIMIS has no ${kind} ${ref}`);
     }
     return toInvoiceStatus(node);
+  }
+
+  /**
+   * Payments openIMIS has recorded against an invoice or bill (GraphQL `paymentInvoice`, reference §10): the
+   * duplicate check before a PaymentNotice, and the read-back after one timed out (outcome unknown). A payment
+   * sent by {@link createPaymentNotice} has `payerRef` = its `payment.reference`.
+   *
+   * @param subjectId - invoice or bill UUID
+   * @returns the payments, possibly none
+   */
+  async findInvoicePayments(subjectId: string): Promise<PaymentRecord[]> {
+    if (!UUID.test(subjectId)) {
+      throw new ValidationError('findInvoicePayments needs the invoice or bill UUID');
+    }
+    const query =
+      `query { paymentInvoice(subjectIds: [${graphqlLiteral(subjectId)}]) { edges { node { id codeExt payerRef ` +
+      `amountReceived reconciliationStatus invoicePayments { edges { node { status amount subjectTypeName } } } } } } }`;
+    const data = await this.graphqlCall(query, 'invoice payments');
+    return connectionNodes(data.paymentInvoice).map(toPaymentRecord);
   }
 
   /**
