@@ -387,6 +387,17 @@ describe('LedgerRepository', () => {
       expect(repos.ledger.getInvoiceById(invoice.id)?.paidAmount).toBe('0');
     });
 
+    it('refuses a matched payment without an invoice', () => {
+      expect(() => repos.ledger.recordPayment({ payment: payment({ state: 'matched' }) })).toThrow(
+        ValidationError,
+      );
+      const kept = repos.ledger.recordPayment({ payment: payment({ state: 'needs_attention' }) });
+      expect(() => repos.ledger.updatePayment(kept.payment.id, { state: 'matched' })).toThrow(
+        ValidationError,
+      );
+      expect(count(temp, 'payments_received')).toBe(1);
+    });
+
     it('refuses a payment for an unknown invoice', () => {
       expect(() => repos.ledger.recordPayment({ payment: payment({ invoiceId: 999 }) })).toThrow(
         NotFoundError,

@@ -485,6 +485,9 @@ export class LedgerRepository {
       state: p.state,
       reason: isAbsent(p.reason) ? null : bounded(p.reason),
     };
+    if (values.state === 'matched' && values.invoiceId === null) {
+      throw new ValidationError('a matched payment needs its invoiceId');
+    }
     return this.db.transaction((): RecordPaymentResult => {
       const existing = this.getPaymentBySource(values.source, values.sourceTxnId);
       if (existing !== undefined) {
@@ -609,6 +612,10 @@ export class LedgerRepository {
     return this.db.transaction(() => {
       if (!isAbsent(change.invoiceId)) {
         this.requireInvoice(change.invoiceId);
+      }
+      const invoiceId = change.invoiceId === undefined ? this.getPayment(id)?.invoiceId : change.invoiceId;
+      if (change.state === 'matched' && isAbsent(invoiceId)) {
+        throw new ValidationError('a matched payment needs its invoiceId');
       }
       const payment = this.db.orm
         .update(paymentsReceived)

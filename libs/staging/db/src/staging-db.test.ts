@@ -74,6 +74,12 @@ describe('openStagingDb and migrate()', () => {
     expect(db.sqlite.pragma('synchronous', { simple: true })).toBe(1);
   });
 
+  it('opens with synchronous=FULL when asked', () => {
+    const db = openStagingDb({ path: path.join(dir, 'full.db'), synchronous: 'FULL' });
+    opened.push(db);
+    expect(db.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
   it('enforces foreign keys after migrating', () => {
     const db = open('a.db');
     db.migrate();

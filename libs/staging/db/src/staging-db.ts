@@ -25,6 +25,11 @@ export interface OpenStagingDbOptions {
   readonly path: string;
   /** How long a writer waits for another connection's lock before failing (default 5000 ms). */
   readonly busyTimeoutMs?: number;
+  /**
+   * `NORMAL` (default) is safe from corruption in WAL mode and loses nothing on a process crash; `FULL` also keeps
+   * the last commits through a power loss, at the cost of an fsync per commit.
+   */
+  readonly synchronous?: 'NORMAL' | 'FULL';
   /** Where the migrations are (default {@link STAGING_MIGRATIONS_FOLDER}). */
   readonly migrationsFolder?: string;
 }
@@ -171,7 +176,7 @@ export class StagingDb {
 /**
  * Opens (creating when missing) the staging database and sets the pragmas every connection needs:
  * `journal_mode=WAL` (readers never block the writer), `busy_timeout`, `foreign_keys=ON` and
- * `synchronous=NORMAL` (durable at every checkpoint, and WAL keeps the file consistent after a crash).
+ * `synchronous=NORMAL` (WAL keeps the file consistent after any crash; see {@link OpenStagingDbOptions.synchronous}).
  * Call {@link StagingDb.migrate} once at boot.
  *
  * @param options - file path and tuning
@@ -200,7 +205,7 @@ export function openStagingDb(options: OpenStagingDbOptions): StagingDb {
       throw new ConfigError(`the staging database at ${filePath} cannot use WAL (journal_mode=${mode})`);
     }
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
   } catch (err) {
     sqlite.close();
     throw err instanceof ConfigError
