@@ -173,6 +173,19 @@ describe('openIMIS simulator: PaymentNotice create', () => {
     expect(sim.store.invoice(invoice.id)?.status).toBe(INVOICE_STATUS.validated);
   });
 
+  it('refuses a body that is not JSON by content type (415) without storing it', async () => {
+    const invoice = contributionInvoices()[7]!;
+    const before = sim.store.paymentNotices().length;
+    const res = await call(`${sim.fhirBaseUrl}PaymentNotice/`, {
+      method: 'POST',
+      token,
+      json: notice(invoice.id, Number(invoice.amountTotal)),
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(res.status).toBe(415);
+    expect(sim.store.paymentNotices()).toHaveLength(before);
+  });
+
   it('suspends the invoice on a cancelled notice', async () => {
     const invoice = contributionInvoices()[6]!;
     const res = await post(notice(invoice.id, Number(invoice.amountTotal), { status: 'cancelled' }));

@@ -236,7 +236,12 @@ export async function startOpenImisSimulator(
       if (method !== 'POST') {
         return { status: 405, body: { detail: `Method "${method}" not allowed.` } };
       }
-      return login(body);
+      const media = mediaTypeError(req);
+      if (media !== undefined) {
+        return { status: 415, body: { detail: media } };
+      }
+      // DRF parses nothing without a content type: the view then sees no username/password.
+      return login(req.headers['content-type'] === undefined ? '' : body);
     }
     const auth = authenticate(req);
     if (!auth.ok) {
@@ -256,8 +261,12 @@ export async function startOpenImisSimulator(
       return id === undefined ? searchResources(ctx) : readResource(ctx, decodeURIComponent(id));
     }
     if (method === 'POST' && id === undefined) {
+      const media = mediaTypeError(req);
+      if (media !== undefined) {
+        return outcomeReply(415, 'fatal', media);
+      }
       if (type === 'PaymentNotice') {
-        return createPaymentNotice(store, body, clock);
+        return createPaymentNotice(store, req.headers['content-type'] === undefined ? '{}' : body, clock);
       }
       if (type === 'Invoice') {
         // No serializer create: openIMIS answers without storing anything (§4 "no-op").
@@ -372,6 +381,18 @@ export async function startOpenImisSimulator(
       await stop(server);
     },
   };
+}
+
+/** DRF parser negotiation: JSON bodies only (a missing content type parses as empty data). */
+function mediaTypeError(req: IncomingMessage): string | undefined {
+  const contentType = req.headers['content-type'];
+  if (contentType === undefined) {
+    return undefined;
+  }
+  const media = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return media === 'application/json' || media === 'application/fhir+json'
+    ? undefined
+    : `Unsupported media type "${contentType}" in request.`;
 }
 
 function parseJsonBody(body: string): SimReply | undefined {

@@ -43,13 +43,14 @@ export async function call(
     headers?: Record<string, string>;
   } = {},
 ): Promise<JsonResponse> {
-  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  const headers: Record<string, string> = {};
   if (options.token !== undefined) {
     headers['authorization'] = `Bearer ${options.token}`;
   }
   if (options.json !== undefined) {
     headers['content-type'] = 'application/json';
   }
+  Object.assign(headers, options.headers);
   const res = await request(url, {
     method: options.method ?? 'GET',
     headers,
