@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseBasicAuth, readBody, send } from './http-util';
 import {
   decodeUrn,
@@ -111,7 +111,17 @@ export class CoreApi {
     private readonly state: CoreState,
     private readonly hooks: ApiRouterHooks,
     private readonly authWindowSeconds: number,
+    private readonly statusTextBodies: boolean,
   ) {}
+
+  /** Sends a reply; without a body, Koa's status text when `statusTextBodies` is on (as real core does). */
+  private reply(res: ServerResponse, status: number, body?: string | object): void {
+    send(
+      res,
+      status,
+      body === undefined && this.statusTextBodies ? (STATUS_CODES[status] ?? String(status)) : body,
+    );
+  }
 
   private authenticated(req: IncomingMessage): boolean {
     const h = req.headers;
@@ -165,7 +175,7 @@ export class CoreApi {
       return;
     }
     if (!this.authenticated(req)) {
-      send(res, 401);
+      this.reply(res, 401);
       return;
     }
     let body: unknown;
@@ -176,7 +186,7 @@ export class CoreApi {
       return;
     }
     const reply = await this.dispatch(method, segments, body, url.searchParams);
-    send(res, reply.status, reply.body);
+    this.reply(res, reply.status, reply.body);
   }
 
   private coreHeartbeat(): Record<string, unknown> {

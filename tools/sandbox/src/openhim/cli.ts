@@ -35,7 +35,10 @@ function clients(raw: string | undefined): OpenHimClientInput[] {
 }
 
 async function main(): Promise<void> {
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', redact: ['*.password', 'req.headers.authorization'] });
+  const logger = pino({
+    level: process.env.LOG_LEVEL ?? 'info',
+    redact: ['*.password', 'req.headers.authorization'],
+  });
   const sim = await startOpenHimCore({
     host: process.env.OPENHIM_SIM_HOST ?? '127.0.0.1',
     apiPort: port('OPENHIM_SIM_API_PORT', 8080),

@@ -169,3 +169,20 @@ describe('OpenHIM simulator: token authentication', () => {
     expect(res.status).toBe(401);
   });
 });
+
+describe('OpenHIM simulator: Koa status-text bodies (statusTextBodies)', () => {
+  it('answers Created, OK and Unauthorized like real core, and OK to config: true without a stored config', async () => {
+    const sim = await startOpenHimCore({ statusTextBodies: true });
+    try {
+      const created = await apiCall(sim, 'POST', '/mediators', { ...MEDIATOR, config: undefined });
+      expect(created.status).toBe(201);
+      expect(created.text).toBe('Created');
+      const beat = await apiCall(sim, 'POST', `/mediators/${PATH}/heartbeat`, { uptime: 1, config: true });
+      expect(beat.text).toBe('OK');
+      expect((await apiCall(sim, 'POST', `/mediators/${PATH}/heartbeat`, { uptime: 2 })).text).toBe('');
+      expect((await call(sim.apiUrl, 'GET', '/mediators')).text).toBe('Unauthorized');
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -152,9 +152,11 @@ export function heartbeat(state: CoreState, urn: string, body: unknown): CoreRep
     mediator._configModifiedTS === undefined ? undefined : Date.parse(mediator._configModifiedTS);
   const last = mediator._lastHeartbeat === undefined ? undefined : Date.parse(mediator._lastHeartbeat);
   const changed = modified !== undefined && last !== undefined && modified > last;
+  // Core sets `ctx.body = mediator.config`, which is undefined when no config was stored: Koa then sends its status
+  // text ("OK") — see `statusTextBodies`. Otherwise the body is an explicit empty string.
   const reply: CoreReply =
-    (changed || beat.config === true) && mediator.config !== undefined
-      ? { status: 200, body: clone(mediator.config) }
+    changed || beat.config === true
+      ? { status: 200, ...(mediator.config !== undefined ? { body: clone(mediator.config) } : {}) }
       : { status: 200, body: '' };
   mediator._lastHeartbeat = state.clock.now().toISOString();
   mediator._uptime = uptime;

@@ -36,6 +36,12 @@ export interface OpenHimCoreOptions {
   readonly channelCacheMs?: number;
   /** Token auth clock tolerance (`api.authWindowSeconds`). Default 10. */
   readonly authWindowSeconds?: number;
+  /**
+   * Answer body-less API replies with Koa's status text (`Created`, `OK`, `Not Found`, `Unauthorized`) as real core
+   * does, instead of the empty bodies openhim.md describes. Default false. Also makes a heartbeat that should return
+   * config, when none is stored, answer `OK`.
+   */
+  readonly statusTextBodies?: boolean;
   /** Run polling channels on their `every N seconds|minutes|hours` schedule. Default false (tests trigger by hand). */
   readonly pollingSchedules?: boolean;
   /** pino-like logger; silent when absent. */
@@ -130,6 +136,7 @@ export class OpenHimCoreSimulator {
         trigger: async (channel) => router.poll(channel),
       },
       options.authWindowSeconds ?? 10,
+      options.statusTextBodies ?? false,
     );
     const apiServer = createServer(guard(state, (req, res) => api.handle(req, res)));
     const routerServer = createServer(guard(state, (req, res) => router.handle(req, res)));
