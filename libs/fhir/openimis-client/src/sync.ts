@@ -1,5 +1,11 @@
 import type { FhirResource } from 'fhir/r4';
-import { assertLastUpdated, formatLastUpdated, shiftLastUpdated, truncateToSecond } from './last-updated';
+import {
+  LAST_UPDATED_PATTERN,
+  assertLastUpdated,
+  formatLastUpdated,
+  shiftLastUpdated,
+  truncateToSecond,
+} from './last-updated';
 
 /**
  * Where an incremental sync of one resource type stands. Plain JSON: store it as is (e.g. in the staging
@@ -171,7 +177,8 @@ export class ResourceSync<T extends FhirResource> implements AsyncIterable<SyncI
     // Only keys that carry their own lastUpdated can be recognised again in the next window.
     const carried = this.seen.filter((key) => {
       const at = key.lastIndexOf('@');
-      return at > 0 && key.slice(at + 1) >= since;
+      const time = at > 0 ? key.slice(at + 1) : '';
+      return LAST_UPDATED_PATTERN.test(time) && time >= since;
     });
     return { since, seen: carried };
   }

@@ -238,6 +238,11 @@ describe('validateResource', () => {
       { location: 'resourceType', message: 'Expected a Patient resource, got a Group', code: 'invalid' },
     ]);
     expect(validateResource(patient(), { expectedType: ['Patient', 'Bundle'] }).valid).toBe(true);
+    const coverage = {
+      ...fixture('Coverage__openimis-be-api_fhir_r4_py__test_coverage.json'),
+      period: undefined,
+    };
+    expect(validateResource(coverage, { expectedType: 'Coverage' }).issues).toEqual([]);
   });
 
   it('validates each Bundle entry against its own type and names the entry', () => {

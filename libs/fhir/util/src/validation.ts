@@ -67,13 +67,17 @@ export function validateResource(
   resource: unknown,
   options: ValidateResourceOptions = {},
 ): ResourceValidationResult {
-  const accepted = new Set<string>(options.acceptedTypes ?? ACCEPTED_RESOURCE_TYPES);
   const expected =
     options.expectedType === undefined
       ? undefined
       : typeof options.expectedType === 'string'
         ? [options.expectedType]
         : options.expectedType;
+  // A type the caller explicitly expects is accepted even when it is not in the default list.
+  const accepted = new Set<string>([
+    ...(options.acceptedTypes ?? ACCEPTED_RESOURCE_TYPES),
+    ...(expected ?? []),
+  ]);
   const issues: IssueDetail[] = [];
   if (expected && isRecord(resource) && typeof resource.resourceType === 'string') {
     const actual = resource.resourceType;
