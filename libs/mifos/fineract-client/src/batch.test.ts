@@ -102,6 +102,14 @@ describe('FineractBatch', () => {
     expect(() =>
       b.add({ method: 'POST', relativeUrl: 'clients', body: '{not json', operationKey: 'c' }),
     ).toThrow(/JSON/);
+    expect(() =>
+      b.add({
+        method: 'POST',
+        relativeUrl: 'clients',
+        body: { activationDate: '04 March 2009' },
+        operationKey: 'c',
+      }),
+    ).toThrow(/activationDate/);
     b.add({ requestId: 5, method: 'POST', relativeUrl: 'clients', body: {}, operationKey: 'c' });
     expect(() =>
       b.add({ requestId: 5, method: 'POST', relativeUrl: 'clients', body: {}, operationKey: 'c2' }),

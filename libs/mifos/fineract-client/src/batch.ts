@@ -1,5 +1,5 @@
 import { ValidationError } from '@payment-layer/shared-errors';
-import { FINERACT_DATE_FORMAT, FINERACT_LOCALE, toFineractDate } from './dates';
+import { withDates } from './dates';
 import type { FineractError } from './errors';
 import { IDEMPOTENCY_KEY_HEADER, idempotencyKey } from './idempotency';
 
@@ -20,7 +20,7 @@ export interface BatchItemInput {
   readonly relativeUrl: string;
   readonly method: BatchMethod;
   /**
-   * An object (serialised here; top-level `…Date` fields given as `Date` or `YYYY-MM-DD` get `dateFormat` + `locale`)
+   * An object (serialised here; top-level `…Date` fields must be `Date` or `YYYY-MM-DD` and get `dateFormat` + `locale`)
    * or an already JSON-encoded string. `$.field` strings are placeholders resolved against the parent's answer.
    */
   readonly body?: object | string;
@@ -344,18 +344,8 @@ function encodeBody(body: object | string, where: string): string {
     }
     return body;
   }
-  const out: Record<string, unknown> = { ...(body as Record<string, unknown>) };
-  let hasDate = false;
-  for (const [k, v] of Object.entries(out)) {
-    if (/Date$/.test(k) && (v instanceof Date || (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)))) {
-      out[k] = toFineractDate(v, k);
-      hasDate = true;
-    }
-  }
-  if (hasDate) {
-    out['dateFormat'] = FINERACT_DATE_FORMAT;
-    out['locale'] = FINERACT_LOCALE;
-  }
+  // Dates of object bodies go through the one formatter (yyyy-MM-dd + en), like every other request.
+  const out = withDates(body);
   return JSON.stringify(out);
 }
 

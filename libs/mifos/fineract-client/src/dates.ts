@@ -48,12 +48,14 @@ function invalidDate(field: string, value: string): ValidationError {
  * the single place where Fineract request dates are produced.
  *
  * @param body - the request body (not modified)
- * @param dateFields - names of the fields holding dates
+ * @param dateFields - names of the top-level fields holding dates; default: every key ending in `Date` and `dateOfBirth`
  * @returns a copy with dates as `YYYY-MM-DD` and, if any date is present, `dateFormat: 'yyyy-MM-dd'` and `locale: 'en'`
+ * @throws ValidationError when a date field holds anything but a `Date` or a `YYYY-MM-DD` string
  * @see ../../../../../shared/reference/fineract.md §2
  */
-export function withDates(body: object, dateFields: readonly string[]): Record<string, unknown> {
+export function withDates(body: object, dateFields?: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = { ...body };
+  dateFields ??= Object.keys(out).filter((k) => k.endsWith('Date') || k === 'dateOfBirth');
   let hasDate = false;
   for (const field of dateFields) {
     const v = out[field];

@@ -33,7 +33,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from './types';
-import { invalid, normaliseResponse, onlyWhitelisted } from './wire';
+import { invalid, normaliseResponse, onlyWhitelisted, parseFineractJson } from './wire';
 
 /** Retry budget of one logical call. */
 export interface FineractRetryOptions {
@@ -1161,7 +1161,7 @@ export class FineractClient {
     let parsed: unknown = {};
     if (res.text.trim() !== '') {
       try {
-        parsed = JSON.parse(res.text) as unknown;
+        parsed = parseFineractJson(res.text);
       } catch (err) {
         // A 2xx we cannot read: the write may have happened, so callers must treat the outcome as unknown.
         throw new UpstreamUnavailableError(
@@ -1232,7 +1232,7 @@ function parseBatchItem(item: unknown): BatchItemResult {
     typeof r['body'] === 'string' ? r['body'] : r['body'] === undefined ? '' : JSON.stringify(r['body']);
   let body: unknown = text;
   try {
-    body = text === '' ? undefined : normaliseResponse(JSON.parse(text) as unknown);
+    body = text === '' ? undefined : normaliseResponse(parseFineractJson(text));
   } catch {
     // "Parent request with id X was erroneous!" and similar are plain text.
   }

@@ -69,6 +69,17 @@ describe('parseHookDelivery', () => {
     });
   });
 
+  it('keeps a numeric amount exact when the body arrives as text', () => {
+    const d = savingsDepositHook();
+    const text = JSON.stringify(d.body).replace(
+      '"transactionAmount":"15000.00"',
+      '"transactionAmount":12345678901234567.89',
+    );
+    expect(parseHookDelivery({ headers: d.headers, body: text })).toMatchObject({
+      amount: '12345678901234567.89',
+    });
+  });
+
   it('parses a client charge payment', () => {
     expect(parseHookDelivery(clientChargePaidHook())).toMatchObject({
       kind: 'clientChargePaid',

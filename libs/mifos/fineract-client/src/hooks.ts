@@ -1,5 +1,6 @@
 import { ValidationError } from '@payment-layer/shared-errors';
 import { assertDecimalString, type DecimalString } from './amount';
+import { parseFineractJson } from './wire';
 
 /** A web-hook delivery as received: raw headers (any casing) and the body (text or already parsed JSON). */
 export interface HookDeliveryInput {
@@ -194,8 +195,9 @@ function moneyFields(req: Record<string, unknown>, amountKey: string): HookMoney
   if (raw === undefined || raw === null) {
     throw bad(field, 'missing amount');
   }
-  // A JSON number in the original command is turned into its shortest decimal text; anything localised
-  // ("1,000") is refused rather than guessed. Plug-in point for @payment-layer/shared-money.
+  // A body given as text keeps amounts exact (parseFineractJson); an already parsed number becomes its shortest
+  // decimal text. Anything localised ("1,000") is refused rather than guessed. Plug-in point for
+  // @payment-layer/shared-money.
   const amount = assertDecimalString(
     typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : raw,
     field,
@@ -228,7 +230,7 @@ function parseBody(body: unknown): Record<string, unknown> {
   let value = body;
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
     try {
-      value = JSON.parse(body.toString()) as unknown;
+      value = parseFineractJson(body.toString());
     } catch {
       throw bad('body', 'not JSON (configure the hook with "Content Type": "json")');
     }
