@@ -360,6 +360,26 @@ describe('OpenImisClient searches and paging', () => {
     await h.agent.close();
   });
 
+  it('stops with an error when paging loops back to a page already read', async () => {
+    const h = harness();
+    const loop = `${FHIR}Patient/?page-offset=2`;
+    h.agent
+      .get(ORIGIN)
+      .intercept({ path: (p) => p.startsWith('/api/api_fhir_r4/Patient/'), method: 'GET' })
+      .reply(200, searchsetBundle([patient('a')], { next: loop }), { headers: JSON_HEADERS })
+      .times(3);
+    const run = async (): Promise<number> => {
+      let n = 0;
+      for await (const _ of h.client.searchAll('Patient')) {
+        n++;
+      }
+      return n;
+    };
+    await expect(run()).rejects.toThrow(/paging loops back/);
+    h.agent.assertNoPendingInterceptors();
+    await h.agent.close();
+  });
+
   it('returns a bare resource answer (Invoice/?code=) as a one-item page and a 404 outcome as empty', async () => {
     const h = harness();
     const pool = h.agent.get(ORIGIN);

@@ -223,19 +223,24 @@ export class OpenImisClient {
     let page = await this.search(type, params);
     const visited = new Set<string>();
     yield page;
+    const ours = new URL(this.fhirBaseUrl).origin;
     while (page.next !== undefined) {
       const next = page.next;
-      if (visited.has(next)) {
-        throw new UpstreamError('openimis', `openIMIS paging loops back to ${new URL(next).search}`);
+      const url = URL.canParse(next) ? new URL(next) : undefined;
+      if (!url) {
+        throw new UpstreamError('openimis', 'openIMIS paging link is not a URL');
       }
-      visited.add(next);
-      if (new URL(next).origin !== new URL(this.fhirBaseUrl).origin) {
+      if (url.origin !== ours) {
         // Never send the JWT elsewhere. A proxy that rewrites scheme or host breaks this: fix its forwarded headers.
         throw new UpstreamError(
           'openimis',
-          `openIMIS paging link points to ${new URL(next).origin}, not the configured ${new URL(this.fhirBaseUrl).origin}`,
+          `openIMIS paging link points to ${url.origin}, not the configured ${ours}`,
         );
       }
+      if (visited.has(url.href)) {
+        throw new UpstreamError('openimis', `openIMIS paging loops back to ${url.search}`);
+      }
+      visited.add(url.href);
       page = await this.fetchPage(type, { method: 'GET', path: next, name: `openIMIS search ${type}` });
       yield page;
     }
