@@ -138,8 +138,9 @@ export function changeGroupMembers(
   if (associate) {
     checkMembers(state, group, members);
   }
+  // Check every member before changing anything: a refused member leaves the group as it was.
   for (const m of members) {
-    const client = getClient(state, m);
+    getClient(state, m);
     const isMember = group.clientMembers.includes(m);
     if (associate && isMember) {
       throw domainRule(
@@ -157,6 +158,9 @@ export function changeGroupMembers(
         [m],
       );
     }
+  }
+  for (const m of new Set(members)) {
+    const client = getClient(state, m);
     if (associate) {
       group.clientMembers.push(m);
       client.groupIds.push(group.id);

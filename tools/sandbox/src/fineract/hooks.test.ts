@@ -201,4 +201,32 @@ describe('Fineract simulator: hooks', () => {
     expect(target.received).toHaveLength(1);
     expect(sim.hookDeliveries[0]!.status).toBe(500);
   });
+
+  it('still delivers the events of an enclosing batch that is rolled back (published before commit)', async () => {
+    await call(sim, 'POST', '/hooks', hookBody(target.url));
+    const dep = JSON.stringify(depositBody);
+    const res = await call(sim, 'POST', '/batches?enclosingTransaction=true', [
+      {
+        requestId: 1,
+        relativeUrl: 'savingsaccounts/1/transactions?command=deposit',
+        method: 'POST',
+        body: dep,
+      },
+      {
+        requestId: 2,
+        relativeUrl: 'savingsaccounts/1/transactions?command=withdrawal',
+        method: 'POST',
+        body: JSON.stringify({ ...depositBody, transactionAmount: '99999' }),
+      },
+    ]);
+    expect((res.json as { statusCode: number }[]).map((i) => i.statusCode)).toEqual([403]);
+    await sim.hooksIdle();
+    expect(sim.state.savingsAccounts.get(1)?.accountBalance).toBe('0.00');
+    expect(target.received.map((r) => [r.body['actionName'], r.body['status']])).toEqual(
+      expect.arrayContaining([
+        ['DEPOSIT', undefined],
+        ['WITHDRAWAL', 'Exception'],
+      ]),
+    );
+  });
 });
