@@ -310,4 +310,47 @@ describe('OpenHIM simulator: json+openhim envelopes and transaction storage', ()
     const one = await call(sim.apiUrl, 'GET', `/transactions/${String(all[0]._id)}`, { headers: auth });
     expect(JSON.parse(one.text)._id).toBe(all[0]._id);
   });
+  it('reruns through POST /tasks and polls through POST /channels/:id/trigger', async () => {
+    mediator.reply(() => openhimReply({ response: { status: 200, headers: {}, body: 'ok' } }));
+    const first = await post();
+    const id = first.headers.get('x-openhim-transactionid')!;
+    const auth = { authorization: basic(sim.rootEmail, sim.rootPassword) };
+    const task = await call(sim.apiUrl, 'POST', '/tasks', { headers: auth, body: { tids: [id] } });
+    expect(task.status).toBe(201);
+    const [child] = await sim.waitForTransactions((t) => t.parentID === id);
+    expect(child?.status).toBe('Successful');
+    const polling = sim.addChannel({
+      name: 'poll',
+      type: 'polling',
+      urlPattern: '^/trigger$',
+      routes: [{ name: 'p', host: '127.0.0.1', port: mediator.port, primary: true }],
+    });
+    const trigger = await call(sim.apiUrl, 'POST', `/channels/${polling._id!}/trigger`, { headers: auth });
+    expect(trigger.status).toBe(200);
+    expect(sim.listTransactions({ channelName: 'poll' })).toHaveLength(1);
+  });
+});
+
+describe('OpenHIM simulator: polling schedules', () => {
+  it('runs a polling channel on its "every N seconds" schedule when enabled', async () => {
+    const mediator = await startFakeMediator(() =>
+      openhimReply({ response: { status: 200, headers: {}, body: 'ok' } }),
+    );
+    const sim = await startOpenHimCore({ pollingSchedules: true });
+    try {
+      sim.addChannel({
+        name: 'scheduled',
+        type: 'polling',
+        pollingSchedule: 'every 1 seconds',
+        urlPattern: '^/trigger$',
+        routes: [{ name: 'p', host: '127.0.0.1', port: mediator.port, primary: true }],
+      });
+      const [tx] = await sim.waitForTransactions(1, 5000);
+      expect(tx?.request.path).toBe('/trigger');
+      expect(mediator.calls[0]?.headers['channel-id']).toBe(sim.listChannels()[0]?._id);
+    } finally {
+      await sim.close();
+      await mediator.close();
+    }
+  });
 });
