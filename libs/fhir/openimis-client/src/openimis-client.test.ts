@@ -367,7 +367,7 @@ describe('OpenImisClient searches and paging', () => {
       .get(ORIGIN)
       .intercept({ path: (p) => p.startsWith('/api/api_fhir_r4/Patient/'), method: 'GET' })
       .reply(200, searchsetBundle([patient('a')], { next: loop }), { headers: JSON_HEADERS })
-      .times(3);
+      .times(2); // the first page and page 2 once; page 2 pointing at itself is not requested again
     const run = async (): Promise<number> => {
       let n = 0;
       for await (const _ of h.client.searchAll('Patient')) {
