@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ConfigError, ValidationError } from '@payment-layer/shared-errors';
 import { MASK, runWithOrchestrations, type OrchestrationScope } from '@payment-layer/shared-http';
 import { FineractError, isDuplicateError } from './errors';
+import { FineractClient } from './fineract-client';
 import type { HookCreateRequest } from './types';
 import {
   FINERACT_TEST_BASE_URL,
@@ -51,6 +52,16 @@ describe('FineractClient verbs', () => {
     expect(() => createTestFineractClient({ tenantId: ' ' })).toThrow(ConfigError);
     expect(() => createTestFineractClient({ idempotencyKeyPrefix: 'bad prefix' })).toThrow(ConfigError);
     expect(() => createTestFineractClient({ retry: { maxAttempts: 0 } })).toThrow(ConfigError);
+    expect(
+      () =>
+        new FineractClient({
+          baseUrl: FINERACT_TEST_BASE_URL,
+          tenantId: 'default',
+          username: 'u',
+          password: 'p',
+          tls: { caFile: '/nonexistent/ca.pem' },
+        }),
+    ).toThrow(ConfigError);
   });
 
   it('healthCheck posts credentials to /authentication and hides the key', async () => {

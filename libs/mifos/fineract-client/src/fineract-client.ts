@@ -253,17 +253,26 @@ export class FineractClient {
     this.random = options.random ?? Math.random;
     this.credentials = { username: options.username, password: options.password };
     const basic = Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64');
-    this.http = new HttpClient({
-      system: 'fineract',
-      baseUrl: options.baseUrl,
-      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-      ...(options.tls ? { tls: options.tls } : {}),
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      defaultHeaders: {
-        authorization: `Basic ${basic}`,
-        'fineract-platform-tenantid': options.tenantId,
-      },
-    });
+    this.http = FineractClient.transport(options, basic);
+  }
+
+  private static transport(options: FineractClientOptions, basic: string): HttpClient {
+    try {
+      return new HttpClient({
+        system: 'fineract',
+        baseUrl: options.baseUrl,
+        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+        ...(options.tls ? { tls: options.tls } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        defaultHeaders: {
+          authorization: `Basic ${basic}`,
+          'fineract-platform-tenantid': options.tenantId,
+        },
+      });
+    } catch (err) {
+      // An unreadable CA file or a malformed URL is a configuration fault, found at boot.
+      throw new ConfigError('invalid Fineract connection settings (baseUrl, tls.caFile)', { cause: err });
+    }
   }
 
   /** Closes the connections this client opened. */
