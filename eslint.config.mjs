@@ -53,7 +53,7 @@ export default [
             { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:transport', 'type:util', 'type:types', ...TEST_ONLY], bannedExternalImports: [...WEB, ...SCHEMA] },
             // Only the staging store talks to SQLite.
             { sourceTag: '/^scope:(?!staging$).*$/', bannedExternalImports: [...DB] },
-            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:data-access', 'type:transport', 'type:util', 'type:types', ...TEST_ONLY], bannedExternalImports: [...DB] },
+            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:transport', 'type:util', 'type:types', ...TEST_ONLY], bannedExternalImports: [...DB] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:transport', 'type:util', 'type:types', 'type:testing', 'type:tool'], bannedExternalImports: [...DB, ...HTTP] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:transport', 'type:util', 'type:types', 'type:testing', 'type:tool'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:transport', 'type:util', 'type:types', 'type:testing', 'type:tool'] },

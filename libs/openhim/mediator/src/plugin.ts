@@ -22,6 +22,7 @@ import {
 import {
   buildEnvelope,
   OPENHIM_CONTENT_TYPE,
+  statusForHttp,
   type EnvelopeProperties,
   type MediatorStatus,
 } from './envelope';
@@ -67,6 +68,8 @@ export interface AuditEvent {
   method: string;
   route: string;
   httpStatus: number;
+  /** The transaction status reported to core. */
+  status: MediatorStatus;
   startedAt: Date;
   durationMs: number;
   properties: EnvelopeProperties;
@@ -314,6 +317,9 @@ async function mediatorKitPlugin(app: FastifyInstance, opts: MediatorKitOptions)
           method: request.method,
           route: request.routeOptions.url ?? request.url.split('?')[0] ?? '',
           httpStatus: reply.statusCode,
+          status:
+            (reply as FastifyReply & { auditStatus?: MediatorStatus }).auditStatus ??
+            statusForHttp(reply.statusCode),
           startedAt: new Date(Date.now() - reply.elapsedTime),
           durationMs: Math.round(reply.elapsedTime),
           properties:

@@ -71,7 +71,7 @@ describe('mediator kit against the OpenHIM core simulator', () => {
     const mediator = core.getMediator(URN)!;
     expect(mediator.version).toBe('1.0.0');
     const channel = core.listChannels().find((c) => c.name === 'Kit test Patient')!;
-    expect(channel.routes[0]).toMatchObject({ host: '127.0.0.1', username: CLIENT.username });
+    expect(channel.routes![0]).toMatchObject({ host: '127.0.0.1', username: CLIENT.username });
 
     await app.mediator.registration!.beat();
     expect(core.getMediator(URN)!._lastHeartbeat).toBeDefined();
