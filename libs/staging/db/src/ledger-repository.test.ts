@@ -128,6 +128,11 @@ describe('LedgerRepository', () => {
       expect(stored).toMatchObject({ amount: '10000.00', currency: 'USD', state: 'needs_attention' });
       expect(stored.attentionReason).toContain('amount 10000.00 → 12000.00');
       expect(stored.attentionReason).toContain('awaiting_payment');
+
+      const resync = repos.ledger.upsertInvoice(invoiceInput({ amount: '12000.00', currency: 'EUR' }));
+      expect(resync.status === 'changed' && resync.flagged).toBe(true);
+      expect(resync.invoice.attentionReason).toBe(stored.attentionReason);
+      expect(resync.invoice.amount).toBe('10000.00');
     });
 
     it('flags a different Fineract charge instead of replacing it', () => {

@@ -314,7 +314,13 @@ export class LedgerRepository {
           .map((c) => `${c.field} ${String(c.stored)} → ${String(c.incoming)}`)
           .join(', ');
         patch.state = 'needs_attention';
-        patch.attentionReason = bounded(`changed in openIMIS while ${stored.state}: ${what}`);
+        // A re-sync of an invoice already flagged keeps the first reason (which names the state it was in).
+        const previous = stored.state === 'needs_attention' ? stored.attentionReason : null;
+        if (previous === null) {
+          patch.attentionReason = bounded(`changed in openIMIS while ${stored.state}: ${what}`);
+        } else if (!previous.includes(what)) {
+          patch.attentionReason = bounded(`${previous}; changed in openIMIS: ${what}`);
+        }
       }
       if (!isAbsent(patch.fineractChargeId)) {
         const other = this.getInvoiceByFineractCharge(patch.fineractChargeId);
