@@ -14,6 +14,7 @@ import {
   MOJALOOP_AMOUNT_PATTERN,
   moneyEquals,
   parseAmount,
+  parseDecimal,
   parseFhirMoney,
   subtractMoney,
   sumMoney,
@@ -293,5 +294,26 @@ describe('arithmetic and comparison', () => {
         expect(subtractMoney(addMoney(a, b), b)).toEqual(a);
       }),
     );
+  });
+});
+
+describe('parseDecimal', () => {
+  it.each([
+    [10000.0, '10000'],
+    ['10000.50', '10000.5'],
+    ['-0.00', '0'],
+    [0.0001, '0.0001'],
+    ['007', '7'],
+  ])('%j → %s', (input, expected) => {
+    expect(parseDecimal(input)).toBe(expected);
+  });
+
+  it('rejects what parseAmount rejects', () => {
+    expect(() => parseDecimal('1e3')).toThrow(ValidationError);
+    expect(() => parseDecimal(0.1 + 0.2)).toThrow(ValidationError);
+    expect(() => parseDecimal('1.23', { maxDecimals: 1, location: 'x.value' })).toThrow(
+      /more than 1 decimals/,
+    );
+    expect(() => parseDecimal(undefined)).toThrow(ValidationError);
   });
 });

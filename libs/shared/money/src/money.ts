@@ -154,6 +154,52 @@ export function parseAmount(value: unknown, currency: string, location?: string)
 }
 
 /**
+ * Canonicalises a decimal without a currency (quantities, rates, amounts whose currency is checked elsewhere):
+ * same input rules as {@link parseAmount}, result without trailing zeros (`"10000.0"` → `"10000"`).
+ *
+ * @param value - a decimal string or a number
+ * @param options - `maxDecimals` (default 4, Mojaloop's and every ISO currency's limit) and `location` for errors
+ * @returns plain decimal string, no exponent, no grouping
+ * @throws ValidationError when the value is not an exact decimal within the limits
+ */
+export function parseDecimal(
+  value: unknown,
+  options: { readonly maxDecimals?: number; readonly location?: string } = {},
+): string {
+  const { maxDecimals = MAX_SCALE, location } = options;
+  let d: Decimal;
+  if (typeof value === 'string') {
+    if (!DECIMAL_STRING.test(value)) {
+      throw invalid(`${JSON.stringify(value)} is not a plain decimal string`, location);
+    }
+    d = new D(value);
+  } else if (typeof value === 'number') {
+    if (!Number.isFinite(value)) {
+      throw invalid(`${String(value)} is not a finite number`, location);
+    }
+    d = new D(String(value));
+    if (d.precision(true) > MAX_JSON_NUMBER_SIGNIFICANT_DIGITS) {
+      throw invalid(
+        `${String(value)} has more than ${MAX_JSON_NUMBER_SIGNIFICANT_DIGITS} significant digits: send it as a decimal string`,
+        location,
+      );
+    }
+  } else {
+    throw invalid(
+      `expected a decimal string or a number, got ${value === null ? 'null' : typeof value}`,
+      location,
+    );
+  }
+  if (d.decimalPlaces() > maxDecimals) {
+    throw invalid(`${d.toFixed()} has more than ${maxDecimals} decimals`, location);
+  }
+  if (d.abs().truncated().toFixed().length > MAX_INTEGER_DIGITS) {
+    throw invalid(`more than ${MAX_INTEGER_DIGITS} integer digits`, location);
+  }
+  return d.isZero() ? '0' : d.toFixed();
+}
+
+/**
  * Builds {@link Money} from a decimal string and a currency code.
  *
  * @param amount - plain decimal string, e.g. `"150000.5"`
