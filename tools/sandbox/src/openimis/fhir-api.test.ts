@@ -180,19 +180,75 @@ describe('openIMIS simulator: FHIR read and search', () => {
     expect((res.body as OperationOutcome).issue[0]?.details?.text).toBe('Invalid page.');
   });
 
-  it('filters by identifier (UUID or CHF id), not by system|value', async () => {
+  it('turns ?identifier= into a read: the bare Patient by UUID or CHF id, 404 otherwise (no system|value)', async () => {
     const patient = sim.store.list('Patient')[42] as Patient;
     const chfId = patient.identifier?.find((i) => i.type?.coding?.[0]?.code === 'Code')?.value ?? '';
-    const byChf = (await call(`${sim.fhirBaseUrl}Patient/?identifier=${chfId}`, { token })).body as Bundle;
-    expect(byChf.total).toBe(1);
-    expect(byChf.entry?.[0]?.resource?.id).toBe(patient.id);
-    const byUuid = (await call(`${sim.fhirBaseUrl}Patient/?identifier=${patient.id ?? ''}`, { token }))
+    const byChf = await call(`${sim.fhirBaseUrl}Patient/?identifier=${chfId}`, { token });
+    expect(byChf.status).toBe(200);
+    expect((byChf.body as Patient).resourceType).toBe('Patient');
+    expect((byChf.body as Patient).id).toBe(patient.id);
+    const byUuid = await call(`${sim.fhirBaseUrl}Patient/?identifier=${patient.id ?? ''}`, { token });
+    expect((byUuid.body as Patient).id).toBe(patient.id);
+    const withSystem = await call(
+      `${sim.fhirBaseUrl}Patient/?identifier=${encodeURIComponent(`Code|${chfId}`)}`,
+      {
+        token,
+      },
+    );
+    expect(withSystem.status).toBe(404);
+    const group = sim.store.list('Group')[3]!;
+    const headChfId = (group as { identifier?: { value?: string }[] }).identifier?.[1]?.value ?? '';
+    const byHead = await call(`${sim.fhirBaseUrl}Group/?identifier=${headChfId}`, { token });
+    expect((byHead.body as { id: string }).id).toBe(group.id);
+  });
+
+  it('lists versioned resources by last update: an updated Patient moves to the end', async () => {
+    const [first] = sim.store.list('Patient');
+    const before = (await call(`${sim.fhirBaseUrl}Patient/?_count=1`, { token })).body as Bundle;
+    expect(before.entry?.[0]?.resource?.id).toBe(first?.id);
+    now = new Date('2025-03-01T10:00:30Z');
+    sim.store.touch('Patient', first?.id ?? '');
+    const after = (await call(`${sim.fhirBaseUrl}Patient/?_count=1`, { token })).body as Bundle;
+    expect(after.entry?.[0]?.resource?.id).not.toBe(first?.id);
+    const last = (await call(`${sim.fhirBaseUrl}Patient/?_count=1&page-offset=last`, { token }))
       .body as Bundle;
-    expect(byUuid.total).toBe(1);
-    const withSystem = (
-      await call(`${sim.fhirBaseUrl}Patient/?identifier=${encodeURIComponent(`Code|${chfId}`)}`, { token })
+    expect(last.entry?.[0]?.resource?.id).toBe(first?.id);
+  });
+
+  it('applies Patient claimDateFrom and Claim patient/refDate like the views', async () => {
+    expect((await call(`${sim.fhirBaseUrl}Patient/?claimDateFrom=01-01-2023`, { token })).status).toBe(400);
+    const withClaims = (
+      await call(`${sim.fhirBaseUrl}Patient/?claimDateFrom=2000-01-01&_count=2000`, { token })
     ).body as Bundle;
-    expect(withSystem.total).toBe(0);
+    expect(withClaims.total).toBeGreaterThan(0);
+    expect(withClaims.total).toBeLessThan(1000);
+    const unknown = await call(`${sim.fhirBaseUrl}Claim/?patient=00000000-0000-4000-8000-000000000000`, {
+      token,
+    });
+    expect(unknown.status).toBe(500);
+    const claim = sim.store.list('Claim')[0] as { patient: { reference: string } };
+    const patientId = claim.patient.reference.split('/')[1] ?? '';
+    const claims = (await call(`${sim.fhirBaseUrl}Claim/?patient=${patientId}`, { token })).body as Bundle;
+    expect(claims.total).toBeGreaterThan(0);
+    expect((await call(`${sim.fhirBaseUrl}Claim/?refDate=2024/01/01`, { token })).status).toBe(400);
+  });
+
+  it('lists health facilities then the insurer, which ignores _lastUpdated; ?code= is a read', async () => {
+    const all = (await call(`${sim.fhirBaseUrl}Organization/?_count=100`, { token })).body as Bundle;
+    const types = (all.entry ?? []).map(
+      (e) => (e.resource as { type?: { coding?: { code?: string }[] }[] }).type?.[0]?.coding?.[0]?.code,
+    );
+    expect(types.at(-1)).toBe('ins');
+    expect(types.slice(0, -1).every((t) => t === 'prov')).toBe(true);
+    const recent = (
+      await call(`${sim.fhirBaseUrl}Organization/?_lastUpdated=gt2030-01-01T00:00:00`, { token })
+    ).body as Bundle;
+    expect(recent.entry?.map((e) => e.resource?.id)).toEqual(['openIMIS-Implementation']);
+    const prov = (await call(`${sim.fhirBaseUrl}Organization/?type=prov&_count=100`, { token }))
+      .body as Bundle;
+    expect(prov.total).toBe((all.total ?? 0) - 1);
+    const insurer = await call(`${sim.fhirBaseUrl}Organization/openIMIS-Implementation/`, { token });
+    expect((insurer.body as { id: string }).id).toBe('openIMIS-Implementation');
   });
 
   it('filters by _lastUpdated with prefixes and rejects any other datetime format', async () => {
@@ -212,16 +268,20 @@ describe('openIMIS simulator: FHIR read and search', () => {
         res.status === 200 ? ((res.body as Bundle).entry ?? []).map((e) => e.resource?.id ?? '') : [];
       return { status: res.status, ids, body: res.body };
     };
-    expect((await q('gt2025-01-01T00:00:00')).ids).toEqual([a?.id, b?.id]);
+    expect((await q('gt2025-05-01T00:00:00')).ids).toEqual([a?.id, b?.id]);
     expect((await q('ge2025-06-01T12:00:01')).ids).toEqual([b?.id]);
-    // Second resolution: a write at 12:00:00.400 is not "gt 12:00:00".
-    expect((await q('gt2025-06-01T12:00:00')).ids).toEqual([b?.id]);
-    expect((await q('2025-06-01T12:00:00')).ids).toEqual([a?.id]);
+    // Full precision, as the Django lookups: a write at 12:00:00.400 is "gt 12:00:00" and not "eq 12:00:00".
+    expect((await q('gt2025-06-01T12:00:00')).ids).toEqual([a?.id, b?.id]);
+    expect((await q('2025-06-01T12:00:00')).ids).toEqual([]);
     expect((await q('eq2025-06-01T12:00:05')).ids).toEqual([b?.id]);
-    expect((await q('sa2025-06-01T12:00:00')).ids).toEqual([a?.id, b?.id]);
-    expect((await q('lt2025-01-01T00:00:00')).ids).toHaveLength(998);
-    expect((await q('eb2025-06-01T12:00:00')).ids).toHaveLength(999);
+    expect((await q('sa2025-06-01T12:00:01')).ids).toEqual([b?.id]);
+    // strptime accepts one-digit fields.
+    expect((await q('ge2025-6-1T12:0:1')).ids).toEqual([b?.id]);
+    expect((await q('lt2025-05-01T00:00:00')).ids).toHaveLength(998);
+    expect((await q('eb2025-06-01T12:00:00')).ids).toHaveLength(998);
     expect((await q('ne2025-06-01T12:00:05')).ids).toHaveLength(999);
+    // ap: ± 10 % of the whole days between the value and now; the value is < 1 day ago, so exact only.
+    expect((await q('ap2025-06-01T12:00:05')).ids).toEqual([b?.id]);
     for (const bad of [
       'gt2025-06-01',
       'gt2025-06-01T12:00:00Z',
@@ -232,11 +292,13 @@ describe('openIMIS simulator: FHIR read and search', () => {
     ]) {
       const res = await q(bad);
       expect(res.status).toBe(400);
-      expect((res.body as OperationOutcome).issue[0]?.details?.text).toBe('value is not a valid datetime');
+      expect((res.body as OperationOutcome).issue[0]?.details?.text).toBe(
+        '_lastUpdated value is not a valid datetime',
+      );
     }
-    // Only one value is honoured (the last, as Django's QueryDict.get): no ge…&lt… range.
+    // Only one value is honoured (the last, as Django's QueryDict): no ge…&lt… range.
     const both = await call(
-      `${sim.fhirBaseUrl}Patient/?_count=2000&_lastUpdated=lt2025-01-01T00:00:00&_lastUpdated=ge2025-06-01T12:00:01`,
+      `${sim.fhirBaseUrl}Patient/?_count=2000&_lastUpdated=lt2025-05-01T00:00:00&_lastUpdated=ge2025-06-01T12:00:01`,
       { token },
     );
     expect(((both.body as Bundle).entry ?? []).map((e) => e.resource?.id)).toEqual([b?.id]);

@@ -169,19 +169,31 @@ export function createPaymentNotice(store: OpenImisStore, rawBody: string, clock
     outcome = { action: 'suspended' };
   }
 
+  // The answer is rebuilt from the stored rows (to_fhir_converter), not echoed from the request.
   const resource: PaymentNotice = {
     resourceType: 'PaymentNotice',
     id,
     identifier: [identifier('UUID', id)],
     status: FHIR_STATUS_OF_DETAIL[mapping.detail] ?? 'active',
-    request: { reference: `Invoice/${subject.id}`, type: requestType === 'bill' ? 'Bill' : 'Invoice' },
+    request: {
+      reference: `Invoice/${subject.id}`,
+      type: 'Invoice',
+      identifier: identifier('UUID', subject.id),
+    },
     created: formatLocalDateTime(new Date(Date.parse(created) || clock().getTime())),
-    payment: { reference: payerRef },
+    payment: { reference: `PaymentReconciliation/${reconciliationId}` },
     paymentDate,
     recipient: { reference: `Organization/${INSURER_ID}` },
-    amount: { value: amountReceived.toNumber(), currency: subject.currency },
+    // build_fhir_money(amount_received): no currency (PaymentInvoice has no currency column).
+    amount: { value: amountReceived.toNumber() },
     paymentStatus: {
-      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/paymentstatus', code: paymentStatusCode }],
+      coding: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/paymentstatus',
+          code: paymentStatusCode,
+          display: paymentStatusCode,
+        },
+      ],
     },
   };
   if (paymentDate === undefined) {

@@ -87,76 +87,92 @@ export function replaceQueryParam(query: QueryPairs, key: string, value: string 
   return keys.flatMap((k) => (grouped.get(k) ?? []).map((v) => `${quotePlus(k)}=${quotePlus(v)}`)).join('&');
 }
 
-/** A `_lastUpdated` filter: comparison against a second-resolution time. */
+/** A `_lastUpdated` filter: comparison against a naive server-local time. */
 export interface LastUpdatedFilter {
   readonly prefix: 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';
-  /** Epoch seconds of the given time (server-local = UTC in the simulator). */
-  readonly seconds: number;
+  /** Epoch ms of the given time (server-local = UTC in the simulator). */
+  readonly ms: number;
 }
 
-/** Error text of a malformed `_lastUpdated` (pydantic's datetime error, relayed as a 400). */
-export const BAD_DATETIME_MESSAGE = 'value is not a valid datetime';
+/** Error text of a malformed `_lastUpdated` (`"{request_parameter} value is not a valid datetime"` formatted). */
+export const BAD_DATETIME_MESSAGE = '_lastUpdated value is not a valid datetime';
+
+const PREFIXES: readonly LastUpdatedFilter['prefix'][] = [
+  'eq',
+  'ne',
+  'gt',
+  'lt',
+  'ge',
+  'le',
+  'sa',
+  'eb',
+  'ap',
+];
 
 /**
- * Parses `_lastUpdated=<prefix><YYYY-MM-DDTHH:MM:SS>`; anything else (time zone, fractions, date only) is invalid.
+ * Parses `_lastUpdated=<prefix><YYYY-MM-DDTHH:MM:SS>` like the backend: the first matching prefix is stripped and
+ * the rest must satisfy Python `strptime(value, "%Y-%m-%dT%H:%M:%S")` — no time zone, no fractions, no date only
+ * (strptime also takes one-digit month, day, hour, minute and second).
  *
  * @param value - parameter value
  * @returns the filter, or undefined when the value is not valid
  */
 export function parseLastUpdated(value: string): LastUpdatedFilter | undefined {
-  const m = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(value);
+  const prefix = PREFIXES.find((p) => value.startsWith(p));
+  const rest = prefix === undefined ? value : value.slice(prefix.length);
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})T(\d{1,2}):(\d{1,2}):(\d{1,2})$/.exec(rest);
   if (m === null) {
     return undefined;
   }
-  const [, prefix, y, mo, d, h, mi, s] = m;
-  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
   const date = new Date(ms);
   // Reject impossible dates that Date.UTC would roll over (2024-02-30, 25:00:00), as strptime does.
   if (
-    date.getUTCFullYear() !== Number(y) ||
-    date.getUTCMonth() !== Number(mo) - 1 ||
-    date.getUTCDate() !== Number(d) ||
-    date.getUTCHours() !== Number(h) ||
-    date.getUTCMinutes() !== Number(mi) ||
-    date.getUTCSeconds() !== Number(s)
+    date.getUTCFullYear() !== y ||
+    date.getUTCMonth() !== mo - 1 ||
+    date.getUTCDate() !== d ||
+    date.getUTCHours() !== h ||
+    date.getUTCMinutes() !== mi ||
+    date.getUTCSeconds() !== s
   ) {
     return undefined;
   }
-  return { prefix: (prefix ?? 'eq') as LastUpdatedFilter['prefix'], seconds: ms / 1000 };
+  return { prefix: prefix ?? 'eq', ms };
 }
 
+const DAY_MS = 86_400_000;
+
 /**
- * Applies a `_lastUpdated` filter to a record time (both compared at whole seconds).
+ * Applies a `_lastUpdated` filter to a record time at full precision, as the Django lookups do
+ * (`gt 12:00:00` includes a row stamped 12:00:00.400; `eq` needs the exact instant).
  *
  * @param filter - parsed filter
- * @param updatedSeconds - the record's time in epoch seconds (truncated)
- * @param nowSeconds - current time in epoch seconds (for `ap`)
+ * @param updatedMs - the record's time in epoch ms
+ * @param nowMs - current time in epoch ms (for `ap`)
  * @returns whether the record matches
  */
-export function matchesLastUpdated(
-  filter: LastUpdatedFilter,
-  updatedSeconds: number,
-  nowSeconds: number,
-): boolean {
-  const t = filter.seconds;
+export function matchesLastUpdated(filter: LastUpdatedFilter, updatedMs: number, nowMs: number): boolean {
+  const t = filter.ms;
   switch (filter.prefix) {
     case 'eq':
-      return updatedSeconds === t;
+      return updatedMs === t;
     case 'ne':
-      return updatedSeconds !== t;
+      return updatedMs !== t;
     case 'gt':
-      return updatedSeconds > t;
+      return updatedMs > t;
     case 'lt':
-      return updatedSeconds < t;
+      return updatedMs < t;
     case 'ge':
     case 'sa':
-      return updatedSeconds >= t;
+      return updatedMs >= t;
     case 'le':
     case 'eb':
-      return updatedSeconds <= t;
+      return updatedMs <= t;
     case 'ap': {
-      const margin = Math.abs(nowSeconds - t) * 0.1;
-      return updatedSeconds >= t - margin && updatedSeconds <= t + margin;
+      // (now - value).days * 0.1 days either side: whole days only, so within a day of now it is an exact match.
+      const margin = Math.floor((nowMs - t) / DAY_MS) * 0.1 * DAY_MS;
+      return updatedMs >= t - margin && updatedMs <= t + margin;
     }
   }
 }

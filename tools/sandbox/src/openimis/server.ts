@@ -6,6 +6,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Organization } from 'fhir/r4';
+import { identifier, INSURER_ID } from './fhir-shapes';
 import { findFixturesDir, loadFixtures } from './fixtures';
 import { readResource, searchResources, type FhirRequestContext } from './fhir-api';
 import { handleGraphql } from './graphql';
@@ -415,9 +417,22 @@ function isKnownFhirPath(segments: readonly string[]): boolean {
   return segments.length === 1 || (segments.length === 2 && id !== undefined && id !== '');
 }
 
+/** The insurer organisation of the default module config (`R4_fhir_insurance_organisation_config`). */
+function insurerOrganization(): Organization {
+  return {
+    resourceType: 'Organization',
+    id: INSURER_ID,
+    identifier: [identifier('Code', 'openIMIS')],
+    type: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: 'ins' }] }],
+    name: 'openIMIS Implementation',
+    telecom: [{ system: 'email', value: 'implementation@openimis.org' }],
+  };
+}
+
 function seedStore(store: OpenImisStore, options: OpenImisSimulatorOptions): void {
   let tick = 0;
   const stamp = (): Date => new Date(SEED_EPOCH_MS + 1000 * tick++);
+  store.put('Organization', insurerOrganization(), { lastUpdated: stamp() });
   if (options.includeFixtures ?? true) {
     const dir = options.fixturesDir ?? findFixturesDir();
     if (dir === undefined && options.fixturesDir !== undefined) {
