@@ -214,6 +214,46 @@ describe('OpenHIM simulator: json+openhim envelopes and transaction storage', ()
     }
   });
 
+  it('flags auto-retry for an unreachable secondary route but not for a secondary envelope error', async () => {
+    const secondary = await startFakeMediator(() =>
+      openhimReply({ response: { status: 200, body: 'x' }, error: { message: 'ignored by core' } }),
+    );
+    try {
+      const routes = (port: number): OpenHimChannel['routes'] => [
+        { name: 'main', host: '127.0.0.1', port: mediator.port, primary: true },
+        { name: 'side', host: '127.0.0.1', port },
+      ];
+      sim.addChannel({
+        name: 's1',
+        urlPattern: '^/s1$',
+        methods: ['GET'],
+        authType: 'public',
+        routes: routes(1),
+      });
+      sim.addChannel({
+        name: 's2',
+        urlPattern: '^/s2$',
+        methods: ['GET'],
+        authType: 'public',
+        routes: routes(secondary.port),
+      });
+      mediator.reply(() => openhimReply({ response: { status: 200, body: 'ok' } }));
+      await call(sim.routerUrl, 'GET', '/s1');
+      await call(sim.routerUrl, 'GET', '/s2');
+      const txs = await sim.waitForTransactions(2);
+      const down = txs.find((t) => t.request.path === '/s1');
+      const enveloped = txs.find((t) => t.request.path === '/s2');
+      expect(down?.autoRetry).toBe(true);
+      expect(down?.status).toBe('Completed with error(s)');
+      expect(down?.routes[0]?.error).toBeDefined();
+      expect(enveloped?.autoRetry).toBe(false);
+      expect(enveloped?.status).toBe('Successful');
+      expect(enveloped?.routes[0]?.error).toEqual({ message: 'ignored by core' });
+    } finally {
+      await secondary.close();
+    }
+  });
+
   it('truncates stored bodies at 15 000 characters', async () => {
     const big = 'x'.repeat(20_000);
     mediator.reply(() => openhimReply({ response: { status: 200, body: big } }));

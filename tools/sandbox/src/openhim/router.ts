@@ -374,8 +374,15 @@ export class CoreRouter {
 
     const routeRecords: OpenHimRouteRecord[] = [];
     const runSecondary = async (route: OpenHimRoute): Promise<void> => {
-      const record = await this.callSecondary(route, input, forwarded, requestTimestamp, channel);
-      if (record.error !== undefined && record.response === undefined) {
+      const { record, networkError } = await this.callSecondary(
+        route,
+        input,
+        forwarded,
+        requestTimestamp,
+        channel,
+      );
+      // Only a failed call marks the transaction for auto-retry; a secondary's envelope `error` does not.
+      if (networkError) {
         autoRetry = true;
       }
       routeRecords.push(record);
@@ -659,7 +666,7 @@ export class CoreRouter {
     forwarded: Record<string, string | string[]>,
     requestTimestamp: string,
     channel: StoredChannel,
-  ): Promise<OpenHimRouteRecord> {
+  ): Promise<{ record: OpenHimRouteRecord; networkError: boolean }> {
     const outgoing = this.outgoing(route, input, forwarded);
     const request: OpenHimRequestRecord = {
       host: route.host ?? '',
@@ -677,7 +684,7 @@ export class CoreRouter {
         const parsed: unknown = JSON.parse(text);
         const envelope = isRecord(parsed) ? parsed : {};
         const response = isRecord(envelope.response) ? envelope.response : undefined;
-        return {
+        const record: OpenHimRouteRecord = {
           name: route.name,
           request,
           response: response ?? { status: 500, timestamp: requestTimestamp },
@@ -689,8 +696,9 @@ export class CoreRouter {
             : {}),
           ...(envelope.error !== undefined ? { error: envelope.error as OpenHimErrorRecord } : {}),
         };
+        return { record, networkError: false };
       }
-      return {
+      const record: OpenHimRouteRecord = {
         name: route.name,
         request,
         response: {
@@ -700,9 +708,10 @@ export class CoreRouter {
           timestamp: call.timestamp,
         },
       };
+      return { record, networkError: false };
     } catch (err) {
       this.state.log('error', { route: route.name, err: errorMessage(err) }, 'secondary route failed');
-      return {
+      const record: OpenHimRouteRecord = {
         name: route.name,
         request,
         response: { status: 500, timestamp: requestTimestamp },
@@ -711,6 +720,7 @@ export class CoreRouter {
           ...(err instanceof Error && err.stack ? { stack: err.stack } : {}),
         },
       };
+      return { record, networkError: true };
     }
   }
 
