@@ -113,14 +113,28 @@ describe('Fineract simulator: edge, errors and clients', () => {
     });
 
     it('rejects malformed JSON and non-object bodies', async () => {
-      for (const body of ['{"officeId": 1,', '[1,2]', '', '{"a": 01}']) {
+      for (const body of ['{"officeId": 1,', '[1,2]', '{"a": 01}', '"text"']) {
         const res = await call(sim, 'POST', '/clients', body);
         expect(res.status).toBe(400);
         expect(res.json).toMatchObject({
           httpStatusCode: '400',
           userMessageGlobalisationCode: 'error.msg.invalid.json',
+          errors: [],
         });
       }
+    });
+
+    it('answers a missing body with a bare error.msg.invalid.request.body parameter error', async () => {
+      const res = await call(sim, 'POST', '/clients', '');
+      expect(res.status).toBe(400);
+      expect(res.json).toEqual({
+        developerMessage: 'The JSON provided in the body of the request is invalid or missing.',
+        defaultUserMessage: 'The JSON provided in the body of the request is invalid or missing.',
+        userMessageGlobalisationCode: 'error.msg.invalid.request.body',
+        parameterName: 'id',
+        value: null,
+        args: [],
+      });
     });
 
     it('rejects officeId and groupId on update as unsupported', async () => {

@@ -124,7 +124,9 @@ export function createClient(env: HandlerEnv, cmd: Command): CommandResult {
     if (unsupported.length > 0) {
       throw validationErrors(
         unsupported.map((n) =>
-          parameterError('error.msg.parameter.unsupported', `The parameter ${n} is not supported.`, n, n),
+          parameterError('error.msg.parameter.unsupported', `The parameter ${n} is not supported.`, n, null, [
+            n,
+          ]),
         ),
       );
     }

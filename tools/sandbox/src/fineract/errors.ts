@@ -28,7 +28,7 @@ export class FineractApiError extends Error {
    */
   constructor(
     readonly status: number,
-    readonly body: FineractErrorBody,
+    readonly body: FineractErrorBody | FineractParameterError,
   ) {
     super(body.defaultUserMessage);
   }
@@ -76,20 +76,39 @@ export function validationErrors(errors: FineractParameterError[]): FineractApiE
 export function unsupportedParameters(names: readonly string[]): FineractApiError {
   return validationErrors(
     names.map((n) =>
-      parameterError('error.msg.parameter.unsupported', `The parameter ${n} is not supported.`, n, n),
+      parameterError('error.msg.parameter.unsupported', `The parameter ${n} is not supported.`, n, null, [n]),
     ),
   );
 }
 
-/** 400 for a body that is not JSON (or not the JSON shape the command reads). */
+/**
+ * 400 for a body that is not JSON, or not the JSON object a command reads (Fineract turns Gson's syntax errors
+ * into a PlatformApiDataValidationException `error.msg.invalid.json` without field errors).
+ */
 export function invalidJson(): FineractApiError {
   return new FineractApiError(400, {
-    developerMessage: 'The JSON provided in the body of the request is invalid or missing.',
+    developerMessage:
+      'The request was invalid. This typically will happen due to validation errors which are provided.',
     httpStatusCode: '400',
-    defaultUserMessage: 'Request body is invalid JSON.',
+    defaultUserMessage: 'The provided JSON is invalid.',
     userMessageGlobalisationCode: 'error.msg.invalid.json',
     errors: [],
   });
+}
+
+/**
+ * 400 for a missing body on a command that needs one (InvalidJsonExceptionMapper): the answer is a single
+ * ApiParameterError, not the usual error envelope.
+ */
+export function blankBody(): FineractApiError {
+  return new FineractApiError(
+    400,
+    parameterError(
+      'error.msg.invalid.request.body',
+      'The JSON provided in the body of the request is invalid or missing.',
+      'id',
+    ),
+  );
 }
 
 /** 400 for an unknown value of a query parameter such as `?command=`. */
@@ -160,17 +179,6 @@ export function conflict(type: string): FineractApiError {
   });
 }
 
-/** 425: a request with the same Idempotency-Key is still being processed. */
-export function underProcessing(key: string): FineractApiError {
-  return new FineractApiError(425, {
-    developerMessage: `The request with the idempotency key ${key} is still under processing`,
-    httpStatusCode: '425',
-    defaultUserMessage: 'The request is still under processing',
-    userMessageGlobalisationCode: 'error.msg.idempotent.command.under.processing',
-    errors: [],
-  });
-}
-
 /**
  * 403 unique-key violation (Fineract's PlatformDataIntegrityException): the specific code is the top-level
  * code and is repeated in `errors[0]` with the offending parameter.
@@ -220,7 +228,7 @@ export function notAuthenticated(): FineractApiError {
  * A generic error body for an arbitrary status (used by fault injection).
  * @param status - HTTP status
  */
-export function genericError(status: number): FineractErrorBody {
+export function genericError(status: number): FineractErrorBody | FineractParameterError {
   if (status === 500) {
     return serverError().body;
   }

@@ -4,7 +4,7 @@
 
 import { Command } from './command';
 import { type CommandRoute, handlerEnv, type Route } from './context';
-import { FineractApiError, invalidJson, serverError, underProcessing } from './errors';
+import { blankBody, FineractApiError, invalidJson, serverError } from './errors';
 import type { HookDeliverer } from './hooks';
 import { isJsonObject, JsonSyntaxError, parseJson, stringifyJson } from './json';
 import type { TenantState } from './state';
@@ -72,8 +72,8 @@ export function reserve(
   const entry = state.idempotency.get(entryKey);
   if (entry !== undefined) {
     if (entry.state === 'UNDER_PROCESSING') {
-      const r = errorResponse(underProcessing(key));
-      return { replay: { ...r, headers: { [CACHE_HEADER]: 'true' } } };
+      // IdempotentCommandExceptionMapper: 425 with the (absent) stored response as an empty body.
+      return { replay: { status: 425, body: '', headers: { [CACHE_HEADER]: 'true' } } };
     }
     return {
       replay: { status: entry.status ?? 200, body: entry.body ?? '', headers: { [CACHE_HEADER]: 'true' } },
@@ -113,27 +113,30 @@ export function runCommand(
   let response: ApiResponse;
   let requestForHook = '{}';
   let result: Record<string, unknown> | undefined;
-  try {
-    let body: unknown;
-    const bodyless = method === 'DELETE' || route.actionName === 'WAIVE' || route.actionName === 'INACTIVATE';
-    if (bodyText.trim() === '') {
-      if (!bodyless) {
-        throw invalidJson();
-      }
-      body = {};
-    } else {
-      try {
-        body = parseJson(bodyText);
-      } catch (err) {
-        if (err instanceof JsonSyntaxError) {
-          throw invalidJson();
-        }
+  let body: unknown = {};
+  if (bodyText.trim() !== '') {
+    try {
+      body = parseJson(bodyText);
+      requestForHook = bodyText;
+    } catch (err) {
+      if (!(err instanceof JsonSyntaxError)) {
         throw err;
       }
-      if (!isJsonObject(body)) {
-        throw invalidJson();
+      body = undefined;
+    }
+    if (!isJsonObject(body)) {
+      // Fineract parses the body before it stores the command: unreadable JSON is neither kept under the
+      // Idempotency-Key nor published to hooks.
+      if (entryKey !== undefined) {
+        state.idempotency.delete(entryKey);
       }
-      requestForHook = bodyText;
+      return errorResponse(invalidJson());
+    }
+  }
+  try {
+    const bodyless = method === 'DELETE' || route.actionName === 'WAIVE' || route.actionName === 'INACTIVATE';
+    if (bodyText.trim() === '' && !bodyless) {
+      throw blankBody();
     }
     result = route.run(
       handlerEnv(state, now, username),
