@@ -14,6 +14,30 @@ describe('CursorRepository', () => {
     temp.cleanup();
   });
 
+  it('stores and overwrites a window-sync position, including the first window without a start', () => {
+    expect(
+      cursors.saveSyncState('Patient', {
+        cursorValue: null,
+        seenIds: ['a@x'],
+        walkStartedAt: '2026-05-17T10:00:00',
+      }),
+    ).toMatchObject({
+      cursorValue: null,
+      seenIds: ['a@x'],
+      walkStartedAt: '2026-05-17T10:00:00',
+    });
+    cursors.saveSyncState('Patient', {
+      cursorValue: '2026-05-17T09:59:00',
+      seenIds: [],
+      walkStartedAt: null,
+    });
+    expect(cursors.getCursor('Patient')).toMatchObject({
+      cursorValue: '2026-05-17T09:59:00',
+      seenIds: [],
+      walkStartedAt: null,
+    });
+  });
+
   it('has no cursor before the first advance', () => {
     expect(cursors.getCursor('Patient')).toBeUndefined();
   });

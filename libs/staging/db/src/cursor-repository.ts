@@ -31,6 +31,8 @@ export interface SyncRunInput {
 
 // Bound the seen-id set: it only holds the ids sharing the cursor's single second.
 const MAX_SEEN_IDS = 10_000;
+// A window walk lists every resource processed in the window (a first sync sees the whole population).
+const MAX_WINDOW_KEYS = 1_000_000;
 
 /**
  * Incremental-sync cursors. Values are compared as text, so they must be fixed-width and sortable (openIMIS
@@ -99,6 +101,41 @@ export class CursorRepository {
         .get();
       return { cursor: cursor ?? current, moved: true };
     });
+  }
+
+  /**
+   * Stores a window-sync position as the openIMIS client reports it (window start, keys already processed in the
+   * window, start time of the unfinished walk). The client's cursor only ever moves forward, so this overwrites.
+   *
+   * @param resourceType - the synced resource type
+   * @param state - the position to store
+   * @returns the cursor
+   */
+  saveSyncState(
+    resourceType: string,
+    state: {
+      readonly cursorValue: string | null;
+      readonly seenIds: readonly string[];
+      readonly walkStartedAt: string | null;
+    },
+  ): SyncCursor {
+    checkText(resourceType, 'resourceType', 64);
+    if (state.seenIds.length > MAX_WINDOW_KEYS) {
+      throw new ValidationError(`a sync window may hold at most ${MAX_WINDOW_KEYS} keys`);
+    }
+    const now = isoTimestamp(this.clock());
+    const values = {
+      cursorValue: state.cursorValue,
+      seenIds: [...state.seenIds],
+      walkStartedAt: state.walkStartedAt,
+      updatedAt: now,
+    };
+    return this.db.orm
+      .insert(syncCursors)
+      .values({ resourceType, ...values })
+      .onConflictDoUpdate({ target: syncCursors.resourceType, set: values })
+      .returning()
+      .get();
   }
 
   /**

@@ -27,6 +27,33 @@ describe('OutboxRepository', () => {
       ...extra,
     });
 
+  describe('claim (one entry, inline)', () => {
+    it('claims a due entry once; a second claim finds it leased', () => {
+      const { entry } = enqueue('one');
+      const claimed = outbox.claim(entry.id, { now: T0, leaseMs: 1000 });
+      expect(claimed).toMatchObject({ id: entry.id, state: 'in_progress', attempts: 1 });
+      expect(outbox.claim(entry.id, { now: T0, leaseMs: 1000 })).toBeUndefined();
+      expect(outbox.claim(entry.id, { now: new Date(T0.getTime() + 1001), leaseMs: 1000 })?.attempts).toBe(2);
+    });
+
+    it('respects the order of an aggregate and ignores other entries', () => {
+      const first = enqueue('first', { aggregateRef: 'Invoice/1' }).entry;
+      const second = enqueue('second', { aggregateRef: 'Invoice/1' }).entry;
+      enqueue('other');
+      expect(outbox.claim(second.id, { now: T0, leaseMs: 1000 })).toBeUndefined();
+      expect(outbox.claim(first.id, { now: T0, leaseMs: 1000 })?.id).toBe(first.id);
+      expect(outbox.list({ state: 'in_progress' }).map((e) => e.id)).toEqual([first.id]);
+    });
+
+    it('returns undefined for an unknown or finished entry', () => {
+      expect(outbox.claim(999, { now: T0, leaseMs: 1000 })).toBeUndefined();
+      const { entry } = enqueue('done');
+      outbox.claim(entry.id, { now: T0, leaseMs: 1000 });
+      outbox.complete(entry.id);
+      expect(outbox.claim(entry.id, { now: T0, leaseMs: 1000 })).toBeUndefined();
+    });
+  });
+
   describe('enqueue', () => {
     it('inserts a pending entry due now', () => {
       const { entry, created } = enqueue('a');

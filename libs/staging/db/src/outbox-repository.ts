@@ -43,6 +43,8 @@ export interface ClaimOptions {
   readonly leaseMs: number;
   /** Only these kinds (default: all). */
   readonly kinds?: readonly string[];
+  /** Claim only this entry (see {@link OutboxRepository.claim}). */
+  readonly only?: number;
 }
 
 /** Filter of {@link OutboxRepository.list}. */
@@ -160,6 +162,9 @@ export class OutboxRepository {
       }
       conditions.push(inArray(outbox.kind, [...options.kinds]));
     }
+    if (options.only !== undefined) {
+      conditions.push(eq(outbox.id, options.only));
+    }
     return this.db.transaction(() => {
       const due = this.db.orm
         .select({ id: outbox.id })
@@ -189,6 +194,18 @@ export class OutboxRepository {
         .all();
       return claimed.sort((a, b) => compareText(a.nextAttemptAt, b.nextAttemptAt) || a.id - b.id);
     });
+  }
+
+  /**
+   * Claims one entry right away (the request that enqueued it does the work inline), under the same rules as
+   * {@link claimDue}: it must be due (or its lease expired) and not held back by an earlier entry of its aggregate.
+   *
+   * @param id - the entry
+   * @param options - now and lease
+   * @returns the claimed entry, or undefined when it is not claimable now (done, leased, not due, held back)
+   */
+  claim(id: number, options: { readonly now: Date; readonly leaseMs: number }): OutboxEntry | undefined {
+    return this.claimDue({ now: options.now, leaseMs: options.leaseMs, limit: 1, only: id })[0];
   }
 
   /**

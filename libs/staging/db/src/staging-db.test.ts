@@ -47,7 +47,7 @@ describe('openStagingDb and migrate()', () => {
     const db = open('a.db');
     expect(tableNames(db)).toEqual([]);
     const result = db.migrate();
-    expect(result.applied).toEqual(['0000_init']);
+    expect(result.applied).toEqual(['0000_init', '0001_sync_walk_started_at']);
     expect(tableNames(db)).toEqual(['__drizzle_migrations', ...TABLES]);
     const recorded = db.sqlite
       .prepare('SELECT hash, created_at AS createdAt FROM __drizzle_migrations')
@@ -62,7 +62,7 @@ describe('openStagingDb and migrate()', () => {
     db.close();
     const again = open('a.db');
     expect(again.migrate().applied).toEqual([]);
-    expect(again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: 1 });
+    expect(again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: 2 });
   });
 
   it('sets WAL, busy_timeout, foreign_keys and synchronous=NORMAL on every connection', () => {
@@ -164,7 +164,7 @@ describe('two connections to one file (WAL)', () => {
     const a = createRepositories(temp.db);
     const b = createRepositories(other);
     a.outbox.enqueue({ kind: 'k', idempotencyKey: 'one', payload: { n: 1 } });
-    expect(b.outbox.getByKey('one')?.payload).toEqual({ n: 1 });
+    expect(b.outbox.getByKey('one')?.payload).toEqual({ n: 2 });
 
     b.cursors.advanceCursor('Patient', '2026-01-01T00:00:00', ['x']);
     expect(a.cursors.getCursor('Patient')?.cursorValue).toBe('2026-01-01T00:00:00');

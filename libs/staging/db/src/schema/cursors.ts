@@ -10,6 +10,11 @@ export const syncCursors = sqliteTable('sync_cursors', {
   cursorValue: text('cursor_value'),
   /** JSON array of ids already processed whose last update equals `cursorValue`. */
   seenIds: text('seen_ids', { mode: 'json' }).$type<string[]>().notNull(),
+  /**
+   * Server time at which an unfinished walk over the window starting at `cursorValue` began (openIMIS window
+   * sync); null once the window is complete.
+   */
+  walkStartedAt: text('walk_started_at'),
   lastRunStartedAt: text('last_run_started_at'),
   lastRunFinishedAt: text('last_run_finished_at'),
   lastRunOutcome: text('last_run_outcome'),

@@ -1,0 +1,1 @@
+ALTER TABLE `sync_cursors` ADD `walk_started_at` text;
