@@ -206,6 +206,13 @@ describe('FineractClient verbs', () => {
     expect(c).toMatchObject({ id: 2, activationDate: '2024-01-15' });
     expectFineractHeaders(seen[0]!, false);
     await expect(t.client.getClientByExternalId('missing')).resolves.toBeUndefined();
+    interceptJson(t.pool, {
+      method: 'GET',
+      path: '/clients/external-id/proxy',
+      status: 404,
+      reply: '<html>Not Found</html>',
+    });
+    await expect(t.client.getClientByExternalId('proxy')).rejects.toMatchObject({ upstreamStatus: 404 });
   });
 
   it('updateClient sends only changed fields, diffed against a read', async () => {

@@ -1128,7 +1128,8 @@ export class FineractClient {
     try {
       return await this.read<T>(spec);
     } catch (err) {
-      if (isNotFoundError(err)) {
+      // Only Fineract's own 404 means "no such record"; a proxy's 404 page means a wrong base URL.
+      if (isNotFoundError(err) && err.fromFineract) {
         return undefined;
       }
       throw err;

@@ -17,7 +17,7 @@ describe('FineractClient against the Fineract simulator', () => {
       tenantId: sim.tenantId,
       username: sim.username,
       password: sim.password,
-      timeoutMs: 2_000,
+      timeoutMs: 10_000,
       retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 },
       ...overrides,
     });
@@ -241,7 +241,10 @@ describe('FineractClient against the Fineract simulator', () => {
     );
     const savingsId = created.savingsId!;
     sim.faults.timeoutAfterCommit({ method: 'POST', path: DEPOSIT_PATH });
-    const impatient = makeClient({ timeoutMs: 300 });
+    const impatient = makeClient({
+      timeoutMs: 400,
+      retry: { maxAttempts: 6, baseDelayMs: 1, maxDelayMs: 5 },
+    });
     try {
       const res = await impatient.depositToSavingsAccount(
         savingsId,
