@@ -8,7 +8,7 @@ import {
 } from '@payment-layer/shared-errors';
 import { MASK, runWithOrchestrations, type OrchestrationScope } from '@payment-layer/shared-http';
 import { createMockAgent } from '@payment-layer/shared-http/testing';
-import { fakeJwt, operationOutcome, quotePlus, searchsetBundle } from './testing';
+import { interceptOpenImisLogin, operationOutcome, quotePlus, searchsetBundle } from './testing';
 import {
   OpenImisClient,
   OpenImisMutationError,
@@ -47,23 +47,12 @@ interface Harness {
 function harness(options: Partial<OpenImisClientOptions> & { lifetimeS?: number } = {}): Harness {
   const agent = createMockAgent();
   const clock = { now: NOW };
-  const tokens: string[] = [];
-  agent
-    .get(ORIGIN)
-    .intercept({ path: '/api/api_fhir_r4/login/', method: 'POST' })
-    .reply(
-      200,
-      (opts) => {
-        const body = JSON.parse(bodyText(opts.body)) as { username: string; password: string };
-        expect(body).toEqual({ username: 'Admin', password: PASSWORD });
-        const exp = Math.floor(clock.now / 1000) + (options.lifetimeS ?? 3600);
-        const token = fakeJwt(exp, `Admin-${tokens.length}`);
-        tokens.push(token);
-        return { token, exp };
-      },
-      { headers: JSON_HEADERS },
-    )
-    .persist();
+  const { tokens } = interceptOpenImisLogin(agent, FHIR, {
+    lifetimeSeconds: options.lifetimeS ?? 3600,
+    clock: () => clock.now,
+    username: 'Admin',
+    password: PASSWORD,
+  });
   const client = new OpenImisClient({
     fhirBaseUrl: FHIR,
     graphqlUrl: GRAPHQL,

@@ -1,4 +1,5 @@
 import type { Bundle, FhirResource, OperationOutcome } from 'fhir/r4';
+import type { MockAgent } from 'undici';
 
 /**
  * Python's `urllib.parse.quote_plus(s, safe='')`, as openIMIS applies it to every Bundle `link[].url`.
@@ -17,11 +18,12 @@ export function quotePlus(value: string): string {
  *
  * @param expSeconds - `exp` claim, epoch seconds
  * @param username - `username` claim
+ * @param jti - token id claim, to tell tokens of the same second apart
  * @returns `header.payload.signature`
  */
-export function fakeJwt(expSeconds: number, username = 'Admin'): string {
+export function fakeJwt(expSeconds: number, username = 'Admin', jti?: string): string {
   const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
-  return `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ username, exp: expSeconds })}.c2lnbmF0dXJl`;
+  return `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ username, exp: expSeconds, ...(jti ? { jti } : {}) })}.c2lnbmF0dXJl`;
 }
 
 /**
@@ -72,4 +74,66 @@ export function searchsetBundle(resources: readonly FhirResource[], options: Sea
       resource,
     })),
   };
+}
+
+/** Options of {@link interceptOpenImisLogin}. */
+export interface InterceptLoginOptions {
+  /** Token lifetime in seconds (`exp` = now + this). Default 86400. */
+  readonly lifetimeSeconds?: number;
+  /** Clock used for `exp`, epoch ms. Default `Date.now`. */
+  readonly clock?: () => number;
+  /** Credentials to require; a mismatch answers 401 as openIMIS does. */
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/** What {@link interceptOpenImisLogin} observed. */
+export interface InterceptedLogins {
+  /** Tokens handed out, in order (one per successful login). */
+  readonly tokens: string[];
+}
+
+/**
+ * Answers every `POST <fhirBaseUrl>login/` on a MockAgent like openIMIS: `{ token, exp }` with a fresh
+ * JWT-shaped token per login (persistent interceptor).
+ *
+ * @param agent - the MockAgent given to the client as `dispatcher`
+ * @param fhirBaseUrl - the client's FHIR base, e.g. `https://openimis.test/api/api_fhir_r4/`
+ * @param options - lifetime, clock and expected credentials
+ * @returns the tokens handed out so far (live array)
+ */
+export function interceptOpenImisLogin(
+  agent: MockAgent,
+  fhirBaseUrl: string,
+  options: InterceptLoginOptions = {},
+): InterceptedLogins {
+  const base = new URL(fhirBaseUrl.endsWith('/') ? fhirBaseUrl : `${fhirBaseUrl}/`);
+  const tokens: string[] = [];
+  const clock = options.clock ?? Date.now;
+  agent
+    .get(base.origin)
+    .intercept({ path: `${base.pathname}login/`, method: 'POST' })
+    .reply((opts) => {
+      const body = JSON.parse(typeof opts.body === 'string' ? opts.body : '{}') as Record<string, unknown>;
+      if (
+        (options.username !== undefined && body.username !== options.username) ||
+        (options.password !== undefined && body.password !== options.password)
+      ) {
+        return { statusCode: 401, data: '' };
+      }
+      const exp = Math.floor(clock() / 1000) + (options.lifetimeSeconds ?? 86_400);
+      const token = fakeJwt(
+        exp,
+        typeof body.username === 'string' ? body.username : 'Admin',
+        `t${tokens.length + 1}`,
+      );
+      tokens.push(token);
+      return {
+        statusCode: 200,
+        data: JSON.stringify({ token, exp }),
+        responseOptions: { headers: { 'content-type': 'application/json' } },
+      };
+    })
+    .persist();
+  return { tokens };
 }
