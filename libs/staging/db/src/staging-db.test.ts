@@ -52,7 +52,7 @@ describe('openStagingDb and migrate()', () => {
     const recorded = db.sqlite
       .prepare('SELECT hash, created_at AS createdAt FROM __drizzle_migrations')
       .all();
-    expect(recorded).toHaveLength(1);
+    expect(recorded).toHaveLength(2);
   });
 
   it('is a no-op the second time, also from another connection', () => {
@@ -164,7 +164,7 @@ describe('two connections to one file (WAL)', () => {
     const a = createRepositories(temp.db);
     const b = createRepositories(other);
     a.outbox.enqueue({ kind: 'k', idempotencyKey: 'one', payload: { n: 1 } });
-    expect(b.outbox.getByKey('one')?.payload).toEqual({ n: 2 });
+    expect(b.outbox.getByKey('one')?.payload).toEqual({ n: 1 });
 
     b.cursors.advanceCursor('Patient', '2026-01-01T00:00:00', ['x']);
     expect(a.cursors.getCursor('Patient')?.cursorValue).toBe('2026-01-01T00:00:00');
