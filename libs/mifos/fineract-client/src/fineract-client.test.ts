@@ -52,6 +52,9 @@ describe('FineractClient verbs', () => {
     expect(() => createTestFineractClient({ tenantId: ' ' })).toThrow(ConfigError);
     expect(() => createTestFineractClient({ idempotencyKeyPrefix: 'bad prefix' })).toThrow(ConfigError);
     expect(() => createTestFineractClient({ retry: { maxAttempts: 0 } })).toThrow(ConfigError);
+    expect(() => createTestFineractClient({ retry: { baseDelayMs: 10, maxDelayMs: 1 } })).toThrow(
+      ConfigError,
+    );
     expect(
       () =>
         new FineractClient({

@@ -249,6 +249,9 @@ export class FineractClient {
     if (!Number.isSafeInteger(this.retry.maxAttempts) || this.retry.maxAttempts < 1) {
       throw new ConfigError('Fineract retry.maxAttempts must be a positive integer');
     }
+    if (!(this.retry.baseDelayMs >= 0 && this.retry.maxDelayMs >= this.retry.baseDelayMs)) {
+      throw new ConfigError('Fineract retry delays must satisfy 0 <= baseDelayMs <= maxDelayMs');
+    }
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
     this.credentials = { username: options.username, password: options.password };

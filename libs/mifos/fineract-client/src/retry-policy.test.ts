@@ -1,4 +1,5 @@
 import { UpstreamTimeoutError, UpstreamUnavailableError } from '@payment-layer/shared-errors';
+import { runWithOrchestrations, type OrchestrationScope } from '@payment-layer/shared-http';
 import { errors as undiciErrors } from 'undici';
 import { FineractError } from './errors';
 import {
@@ -79,6 +80,21 @@ describe('write retry policy (fineract.md §8)', () => {
       fromReadBack: false,
     });
     expect(t.sleeps).toHaveLength(1);
+  });
+
+  it('records every attempt as its own orchestration', async () => {
+    answerFor(t, DEPOSIT_PATH, 'pl:deposit:o:1', 500, SERVER_ERROR);
+    answerFor(t, DEPOSIT_PATH, 'pl:deposit:o:2', 200, { resourceId: 47 });
+    const scope: OrchestrationScope = { orchestrations: [] };
+    await runWithOrchestrations(scope, () =>
+      t.client.depositToSavingsAccount(1, DEPOSIT, { operationKey: 'deposit:o', readBack: false }),
+    );
+    expect(
+      scope.orchestrations.map((o) => [o.request.headers['idempotency-key'], o.response?.status]),
+    ).toEqual([
+      ['pl:deposit:o:1', 500],
+      ['pl:deposit:o:2', 200],
+    ]);
   });
 
   it('after a lost connection retries with the same key', async () => {
