@@ -118,6 +118,19 @@ describe('validateResource', () => {
     ]);
   });
 
+  it('rejects a string where a complex datatype is expected', () => {
+    expect(validateResource(patient({ name: ['x'] })).issues).toEqual([
+      { location: 'Patient.name[0]', message: 'name must be an object, not a string', code: 'structure' },
+    ]);
+    expect(validateResource(patient({ birthDate: 19900112 })).issues).toEqual([
+      {
+        location: 'Patient.birthDate',
+        message: 'birthDate must be a string (FHIR date), not a number',
+        code: 'structure',
+      },
+    ]);
+  });
+
   it('locates errors deep inside elements', () => {
     const result = validateResource(patient({ name: [{ family: '', given: ['Jane'] }] }));
     expect(result.issues).toEqual([
@@ -144,7 +157,7 @@ describe('validateResource', () => {
     expect(result.issues).toEqual([
       {
         location: 'Patient.active',
-        message: 'active must be true or false (a JSON boolean), not a string',
+        message: 'active must be a boolean (FHIR boolean), not a string',
         code: 'structure',
       },
     ]);

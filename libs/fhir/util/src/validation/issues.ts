@@ -129,10 +129,13 @@ function toCandidate(
     case 'type': {
       const primitive = primitiveOf(err.schemaPath);
       const found = describeJsonType(valueAt(data, segments));
-      const expected = primitive
-        ? (PRIMITIVE_RULES[primitive] ?? `must be a FHIR ${primitive}`)
-        : `must be ${typeNames(params.type)}`;
-      return { location, message: `${element} ${expected}, not ${found}`, code: 'structure', rank };
+      const kind = primitive ? ` (FHIR ${primitive})` : '';
+      return {
+        location,
+        message: `${element} must be ${typeNames(params.type)}${kind}, not ${found}`,
+        code: 'structure',
+        rank,
+      };
     }
     case 'pattern': {
       const primitive =

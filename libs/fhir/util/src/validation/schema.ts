@@ -77,6 +77,7 @@ export class FhirSchemaRegistry {
  *   type is compiled from `#/definitions/<Type>` instead, which is ~100× faster to validate than the `oneOf`);
  * - `ResourceList` (the `oneOf` used by `contained`, `Bundle.entry.resource`, …) accepts any value here; the
  *   validation walker checks each nested resource against its own type;
+ * - every complex type and resource gets `type: object` (the schema omits it, so a string passed as a HumanName);
  * - `integer`, `unsignedInt` and `positiveInt` get the integer type and range the schema only states as a
  *   `pattern` (which JSON Schema ignores for numbers), so `1.5` or `-1` no longer pass as a count.
  *
@@ -95,6 +96,8 @@ function patchSchema(file: FhirSchemaFile, primitiveByPattern: ReadonlyMap<strin
     const required = REQUIRED_PRIMITIVES[name];
     definitions[name] = {
       ...def,
+      // Complex types declare no JSON type, so without this `"name": ["x"]` would pass as a HumanName.
+      ...(properties && def.type === undefined ? { type: 'object' } : {}),
       ...(properties ? { properties: patchInlinePrimitives(properties, primitiveByPattern) } : {}),
       ...(required ? { [REQUIRED_PRIMITIVES_KEYWORD]: required } : {}),
     };
