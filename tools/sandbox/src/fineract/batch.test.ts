@@ -81,7 +81,7 @@ describe('Fineract simulator: batch API', () => {
     expect(items[0]!.body).toBe("Resource with method POST and relativeUrl groups doesn't exist");
   });
 
-  it('gives a child of a failed parent the parent status without running it', async () => {
+  it('leaves the children of a failed item out of the answer (Fineract builds their 409 but never adds it)', async () => {
     const res = await call(sim, 'POST', '/batches', [
       { requestId: 1, relativeUrl: 'clients', method: 'POST', body: JSON.stringify({ officeId: 1 }) },
       {
@@ -91,10 +91,30 @@ describe('Fineract simulator: batch API', () => {
         reference: 1,
         body: deposit,
       },
+      { requestId: 3, relativeUrl: 'savingsaccounts/$.savingsId', method: 'GET', reference: 2 },
+      { requestId: 4, relativeUrl: 'clients', method: 'POST', body: client('ok') },
     ]);
     const items = res.json as Item[];
-    expect(items.map((i) => i.statusCode)).toEqual([400, 400]);
-    expect(items[1]!.body).toBe('Parent request with id 1 was erroneous!');
+    expect(items.map((i) => [i.requestId, i.statusCode])).toEqual([
+      [1, 400],
+      [4, 200],
+    ]);
+    expect(items[0]).not.toHaveProperty('headers');
+    expect(sim.state.savingsTransactions.size).toBe(0);
+  });
+
+  it('wraps a returned failure (501) of an enclosing batch in the roll-back notice', async () => {
+    const res = await call(sim, 'POST', '/batches?enclosingTransaction=true', [
+      { requestId: 1, relativeUrl: 'clients', method: 'POST', body: client('a') },
+      { requestId: 2, relativeUrl: 'groups', method: 'POST', body: '{}' },
+    ]);
+    const items = res.json as Item[];
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ requestId: 2, statusCode: 501 });
+    expect(items[0]!.body).toMatch(
+      /^Transaction is being rolled back\. First erroneous request: \n\{"requestId":2,"statusCode":501/,
+    );
+    expect(sim.state.clients.size).toBe(0);
   });
 
   it('rolls every item back with enclosingTransaction=true and answers only the failing item', async () => {

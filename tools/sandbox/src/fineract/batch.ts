@@ -28,7 +28,8 @@ interface BatchItem {
 export interface BatchItemResponse {
   requestId: number;
   statusCode: number;
-  headers: { name: string; value: string }[];
+  /** Absent on items whose command failed. */
+  headers?: { name: string; value: string }[];
   body: string;
 }
 
@@ -180,6 +181,67 @@ function responseHeaders(item: BatchItem, res: ApiResponse): { name: string; val
 }
 
 /**
+ * Runs one item. `returned` marks answers Fineract's batch service gets back as a response rather than as an
+ * exception (501 for unknown operations, idempotent replays), which it reports differently.
+ */
+function runItem(
+  core: SimCore,
+  tenantId: string,
+  item: BatchItem,
+  parent: JsonValue | undefined,
+  username: string,
+): { res: ApiResponse; returned: boolean } {
+  let relativeUrl = item.relativeUrl.replace(/^\/?(v1\/)?/, '');
+  let bodyText = item.body ?? '';
+  if (parent !== undefined) {
+    relativeUrl = resolveUrl(relativeUrl, parent);
+    if (bodyText.trim() !== '') {
+      try {
+        bodyText = stringifyJson(resolveBody(parseJson(bodyText), parent));
+      } catch {
+        // An unreadable child body is left as is: the command answers 400 invalid JSON.
+      }
+    }
+  }
+  const [path = '', queryText = ''] = relativeUrl.split('?', 2);
+  const query = new URLSearchParams(queryText);
+  if (!isSupported(item.method, path, query)) {
+    return {
+      res: {
+        status: 501,
+        body: `Resource with method ${item.method} and relativeUrl ${item.relativeUrl} doesn't exist`,
+        headers: {},
+      },
+      returned: true,
+    };
+  }
+  try {
+    const r = route(
+      item.method,
+      path.split('/').filter((s) => s !== ''),
+      query,
+    );
+    const res = runRouteNow(
+      core,
+      tenantId,
+      r,
+      item.method,
+      bodyText,
+      username,
+      header(item, 'Idempotency-Key'),
+    );
+    if (res.headers['x-served-from-cache'] === 'true') {
+      // In a batch, a key still being processed answers 409 (the REST API answers 425).
+      return { res: res.status === 425 ? { ...res, status: 409 } : res, returned: true };
+    }
+    return { res, returned: false };
+  } catch (err) {
+    const e = err instanceof FineractApiError ? err : invalidJson();
+    return { res: { status: e.status, body: JSON.stringify(e.body), headers: {} }, returned: false };
+  }
+}
+
+/**
  * Runs a batch.
  * @param core - simulator internals
  * @param tenantId - tenant
@@ -204,62 +266,30 @@ export function runBatch(
   }
   const snapshot = enclosing ? structuredClone(tenantState(core, tenantId)) : undefined;
   const results = new Map<number, { item: BatchItemResponse; parsed: JsonValue | undefined }>();
+  const skipped = new Set<number>();
   const out: BatchItemResponse[] = [];
   for (const item of items) {
-    let res: ApiResponse;
-    let relativeUrl = item.relativeUrl.replace(/^\/?(v1\/)?/, '');
-    let bodyText = item.body ?? '';
     const parent = item.reference === undefined ? undefined : results.get(item.reference);
-    if (item.reference !== undefined && (parent === undefined || parent.item.statusCode !== 200)) {
-      const status = parent?.item.statusCode ?? 400;
-      res = { status, body: `Parent request with id ${item.reference} was erroneous!`, headers: {} };
-    } else {
-      if (parent?.parsed !== undefined) {
-        relativeUrl = resolveUrl(relativeUrl, parent.parsed);
-        if (bodyText.trim() !== '') {
-          try {
-            bodyText = stringifyJson(resolveBody(parseJson(bodyText), parent.parsed));
-          } catch {
-            // An unreadable child body is left as is: the command answers 400 invalid JSON.
-          }
-        }
-      }
-      const [path = '', queryText = ''] = relativeUrl.split('?', 2);
-      const query = new URLSearchParams(queryText);
-      if (!isSupported(item.method, path, query)) {
-        res = {
-          status: 501,
-          body: `Resource with method ${item.method} and relativeUrl ${item.relativeUrl} doesn't exist`,
-          headers: {},
-        };
-      } else {
-        try {
-          const r = route(
-            item.method,
-            path.split('/').filter((s) => s !== ''),
-            query,
-          );
-          res = runRouteNow(
-            core,
-            tenantId,
-            r,
-            item.method,
-            bodyText,
-            username,
-            header(item, 'Idempotency-Key'),
-          );
-        } catch (err) {
-          const e = err instanceof FineractApiError ? err : invalidJson();
-          res = { status: e.status, body: JSON.stringify(e.body), headers: {} };
-        }
-      }
+    if (
+      item.reference !== undefined &&
+      (skipped.has(item.reference) || (parent !== undefined && parent.item.statusCode !== 200))
+    ) {
+      // BatchApiServiceImpl builds a 409 "Parent request … was erroneous!" for the descendants of a failed item but
+      // never adds it to the answer: they are simply missing.
+      skipped.add(item.requestId);
+      continue;
     }
-    const itemResponse: BatchItemResponse = {
-      requestId: item.requestId,
-      statusCode: res.status,
-      headers: responseHeaders(item, res),
-      body: res.body,
-    };
+    const { res, returned } = runItem(core, tenantId, item, parent?.parsed, username);
+    // Errors thrown by a command come back without headers; answers a strategy returns (501, cached replays) keep them.
+    const itemResponse: BatchItemResponse =
+      res.status !== 200 && !returned
+        ? { requestId: item.requestId, statusCode: res.status, body: res.body }
+        : {
+            requestId: item.requestId,
+            statusCode: res.status,
+            headers: responseHeaders(item, res),
+            body: res.body,
+          };
     let parsed: JsonValue | undefined;
     try {
       parsed = res.status === 200 ? parseJson(res.body) : undefined;
@@ -269,9 +299,17 @@ export function runBatch(
     results.set(item.requestId, { item: itemResponse, parsed });
     out.push(itemResponse);
     if (enclosing && res.status !== 200 && snapshot !== undefined) {
-      // All or nothing: undo every item and answer only the failing one, as Fineract does.
+      // All or nothing: undo every item and answer only the failing one, as Fineract does. A thrown error is
+      // answered as it is; a returned one is wrapped in the roll-back notice of createErrorResponse.
       core.tenants.set(tenantId, snapshot);
-      return { status: 200, body: JSON.stringify([itemResponse]), headers: {} };
+      const only: BatchItemResponse = returned
+        ? {
+            requestId: item.requestId,
+            statusCode: res.status,
+            body: `Transaction is being rolled back. First erroneous request: \n${JSON.stringify(itemResponse)}`,
+          }
+        : itemResponse;
+      return { status: 200, body: JSON.stringify([only]), headers: {} };
     }
   }
   out.sort((a, b) => a.requestId - b.requestId);
