@@ -328,7 +328,7 @@ describe('FineractClient against the Fineract simulator', () => {
     expect(sim.state.savingsAccounts.get(created.savingsId!)?.accountBalance).toBe('9.99');
   });
 
-  it('a duplicate externalId is a 403 recognised as "exists"; a bad tenant is a plain-text 400', async () => {
+  it('a duplicate externalId is a 403 recognised as "exists"; bad credentials 401; a bad tenant is a plain-text 400', async () => {
     const body = {
       officeId: 1,
       legalFormId: 1 as const,
@@ -341,6 +341,12 @@ describe('FineractClient against the Fineract simulator', () => {
       .createClient(body, { operationKey: 'client:ins-5:again' })
       .catch((e: unknown) => e);
     expect(isDuplicateError(err)).toBe(true);
+    const wrongPassword = makeClient({ password: 'wrong' });
+    try {
+      await expect(wrongPassword.healthCheck()).rejects.toMatchObject({ upstreamStatus: 401 });
+    } finally {
+      await wrongPassword.close();
+    }
     const wrongTenant = makeClient({ tenantId: 'nope' });
     try {
       await expect(wrongTenant.listPaymentTypes()).rejects.toMatchObject({ upstreamStatus: 400, errors: [] });
