@@ -118,7 +118,10 @@ describe('openIMIS simulator: PaymentNotice create', () => {
     const missing = await post(
       notice(invoice.id, Number(invoice.amountTotal), { request: { reference: `Invoice/${invoice.id}` } }),
     );
-    expect(missing.status).toBe(400);
+    // request.type missing: the converter calls None.lower() — an unhandled 500.
+    expect(missing.status).toBe(500);
+    const noRequest = await post({ ...notice(invoice.id, Number(invoice.amountTotal)), request: undefined });
+    expect(noRequest.status).toBe(400);
     expect(sim.store.invoice(invoice.id)?.status).toBe(INVOICE_STATUS.validated);
   });
 
@@ -130,7 +133,6 @@ describe('openIMIS simulator: PaymentNotice create', () => {
       notice('00000000-0000-4000-8000-000000000000', 1),
       notice(invoice.code, Number(invoice.amountTotal)),
       notice(bill.id, Number(bill.amountTotal)),
-      notice(invoice.id, Number(invoice.amountTotal), { status: 'draft' }),
     ];
     for (const body of cases) {
       const res = await post(body);
@@ -139,6 +141,9 @@ describe('openIMIS simulator: PaymentNotice create', () => {
         /^Error while saving a payment notice/,
       );
     }
+    const draft = await post(notice(invoice.id, Number(invoice.amountTotal), { status: 'draft' }));
+    expect(draft.status).toBe(500);
+    expect((draft.body as OperationOutcome).issue[0]?.details?.text).toBe('draft is missing');
     expect(sim.store.paymentNotices()).toHaveLength(before);
     expect(sim.store.invoice(invoice.id)?.status).toBe(INVOICE_STATUS.validated);
   });
@@ -152,6 +157,24 @@ describe('openIMIS simulator: PaymentNotice create', () => {
     );
     expect(res.status).toBe(201);
     expect(sim.store.invoice(bill.id)?.status).toBe(INVOICE_STATUS.paid);
+  });
+
+  it('reports every converter error at once, with the backend texts', async () => {
+    const invoice = contributionInvoices()[5]!;
+    const res = await post(
+      notice(invoice.id, Number(invoice.amountTotal), {
+        status: 'issued',
+        paymentStatus: { coding: [{ code: 'pending' }] },
+      }),
+    );
+    expect(res.status).toBe(400);
+    expect((res.body as OperationOutcome).issue[0]?.details?.text).toBe(
+      [
+        "Bad value in paymentStatus, should be either 'paid' or 'cleared'",
+        "Bad value in paymentStatus, should be either 'active', 'cancelled', draft', 'entered-in-error'",
+        "Bad value in paymentStatus, should be either 'active', 'cancelled', draft', 'entered-in-error'",
+      ].join('\n'),
+    );
   });
 
   it('validates status, paymentStatus and required fields with 400', async () => {

@@ -21,12 +21,19 @@ const DATE_TIME = /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Detail status and invoice action per PaymentNotice.status (§9.2). `draft` has no mapping: a 500. */
-const STATUS_MAP: Record<string, { detail: 0 | 1 | 3; action: 'paid' | 'suspended' } | undefined> = {
+const STATUS_MAP: Partial<Record<string, { detail: 0 | 1 | 3; action: 'paid' | 'suspended' }>> = {
   active: { detail: 1, action: 'paid' },
   cancelled: { detail: 3, action: 'suspended' },
   'entered-in-error': { detail: 0, action: 'suspended' },
-  draft: undefined,
 };
+
+/** Messages of `paymentNotice/converter/errors.py`, verbatim (the first one really says "paymentStatus"). */
+const ERROR_BAD_STATUS =
+  "Bad value in paymentStatus, should be either 'active', 'cancelled', draft', 'entered-in-error'";
+const ERROR_BAD_PAYMENT_STATUS = "Bad value in paymentStatus, should be either 'paid' or 'cleared'";
+const ERROR_BAD_TYPE_REQUEST = "Bad value in type in request, should be either 'bill' or 'invoice'";
+const ERROR_NO_RECONCILIATION =
+  'PaymentReconciliation could not be fetched: no reconciliation service configured';
 
 const FHIR_STATUS_OF_DETAIL: Record<number, PaymentNotice['status']> = {
   0: 'entered-in-error',
@@ -101,43 +108,67 @@ export function createPaymentNotice(store: OpenImisStore, rawBody: string, clock
     return outcomeReply(400, 'error', structural);
   }
   const status = parsed['status'] as string;
-  if (!(status in STATUS_MAP)) {
-    return outcomeReply(
-      400,
-      'error',
-      "Bad value in status, should be one of 'active', 'cancelled', 'draft', 'entered-in-error'",
-    );
-  }
-  const request = isObject(parsed['request']) ? parsed['request'] : undefined;
-  const requestType = typeof request?.['type'] === 'string' ? request['type'].toLowerCase() : undefined;
-  if (requestType !== 'invoice' && requestType !== 'bill') {
-    return outcomeReply(400, 'error', "Bad value in type in request, should be either 'bill' or 'invoice'");
-  }
-  const paymentStatus = isObject(parsed['paymentStatus']) ? parsed['paymentStatus'] : undefined;
-  const coding = Array.isArray(paymentStatus?.['coding'])
-    ? (paymentStatus['coding'] as unknown[])[0]
-    : undefined;
-  const paymentStatusCode = isObject(coding) ? coding['code'] : undefined;
-  if (paymentStatusCode !== 'paid' && paymentStatusCode !== 'cleared') {
-    return outcomeReply(400, 'error', "Bad value in paymentStatus, should be either 'paid' or 'cleared'");
-  }
   const payment = parsed['payment'] as Json;
   if (typeof payment['reference'] !== 'string' || payment['reference'] === '') {
     return outcomeReply(400, 'error', 'payment.reference is required (payer reference)');
   }
+  // The converter collects its errors in this order and raises them together; `draft` and a missing
+  // request.type blow up on the way (unhandled KeyError / AttributeError: 500).
+  const errors: string[] = [];
+  const paymentStatus = isObject(parsed['paymentStatus']) ? parsed['paymentStatus'] : undefined;
+  const coding = Array.isArray(paymentStatus?.['coding'])
+    ? (paymentStatus['coding'] as unknown[])[0]
+    : undefined;
+  const rawPaymentStatus = isObject(coding) ? coding['code'] : undefined;
+  const paymentStatusCode =
+    rawPaymentStatus === 'paid' || rawPaymentStatus === 'cleared' ? rawPaymentStatus : undefined;
+  if (paymentStatusCode === undefined) {
+    errors.push(ERROR_BAD_PAYMENT_STATUS);
+  }
+  const request = isObject(parsed['request']) ? parsed['request'] : undefined;
+  let requestType: 'invoice' | 'bill' | undefined;
+  if (request === undefined) {
+    // Without `request` openIMIS asks a reconciliation service configured in the module; none is here.
+    errors.push(ERROR_NO_RECONCILIATION);
+  } else if (typeof request['type'] !== 'string') {
+    return outcomeReply(500, 'error', "'NoneType' object has no attribute 'lower'");
+  } else {
+    const lowered = request['type'].toLowerCase();
+    if (lowered === 'invoice' || lowered === 'bill') {
+      requestType = lowered;
+    } else {
+      errors.push(ERROR_BAD_TYPE_REQUEST);
+    }
+  }
+  if (status === 'draft') {
+    // Accepted by the first check, but PaymentNoticePaymentDetailStatusMapping has no `draft` key.
+    return outcomeReply(500, 'error', 'draft is missing');
+  }
   const mapping = STATUS_MAP[status];
   if (mapping === undefined) {
-    // `draft` passes the first check but has no detail-status mapping in the converter.
-    return outcomeReply(500, 'error', "Error while saving a payment notice: 'draft'");
+    errors.push(ERROR_BAD_STATUS);
+    if (requestType !== undefined) {
+      // Checked a second time for the invoice status once a subject is set.
+      errors.push(ERROR_BAD_STATUS);
+    }
+  }
+  if (
+    errors.length > 0 ||
+    mapping === undefined ||
+    requestType === undefined ||
+    paymentStatusCode === undefined
+  ) {
+    return outcomeReply(400, 'error', errors.join('\n'));
   }
   const reference = typeof request?.['reference'] === 'string' ? request['reference'] : '';
   // Only the id after the last "/" is used; the prefix is ignored and codes are never resolved.
   const subjectId = reference.split('/').pop() ?? '';
   const subject = store.invoice(subjectId);
   if (subject?.kind !== requestType) {
+    // PaymentInvoiceService.create_with_detail fails; the serializer raises a plain APIException (500).
     return outcomeReply(
       500,
-      'error',
+      'fatal',
       `Error while saving a payment notice: ${requestType === 'bill' ? 'Bill' : 'Invoice'} matching query does not exist.`,
     );
   }
