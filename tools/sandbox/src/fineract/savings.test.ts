@@ -241,7 +241,7 @@ describe('Fineract simulator: savings', () => {
     expect(sim.state.savingsTransactions.size).toBe(0);
   });
 
-  it('refuses deposits on an account that is not active (403)', async () => {
+  it('refuses deposits on an account that is not active (400, as SavingsAccount.deposit does)', async () => {
     const { request } = fixture('03-post-savingsaccounts.json') as { request: Record<string, unknown> };
     await call(sim, 'POST', '/savingsaccounts', request);
     const res = await call(sim, 'POST', '/savingsaccounts/1/transactions?command=deposit', {
@@ -251,7 +251,7 @@ describe('Fineract simulator: savings', () => {
       transactionAmount: '1',
       paymentTypeId: 1,
     });
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(400);
     expect(codes(res)).toEqual(['error.msg.savingsaccount.transaction.account.is.not.active']);
   });
 });

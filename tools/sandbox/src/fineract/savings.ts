@@ -347,11 +347,15 @@ export function savingsTransaction(
     );
   }
   if (account.status !== 300) {
-    throw domainRule(
-      'error.msg.savingsaccount.transaction.account.is.not.active',
-      'Transaction is not allowed. Account is not active.',
-      'transactionDate',
-    );
+    // SavingsAccount.deposit/withdraw raise this as a PlatformApiDataValidationException: 400, not a 403 domain rule.
+    throw validationErrors([
+      parameterError(
+        'error.msg.savingsaccount.transaction.account.is.not.active',
+        'Transaction is not allowed. Account is not active.',
+        'transactionDate',
+        cmd.raw('transactionDate'),
+      ),
+    ]);
   }
   const txDate = date ?? env.today;
   if (txDate < (account.activatedOnDate ?? '')) {
