@@ -317,7 +317,32 @@ function compileLookup(
   const inline = configKey === undefined ? new Map(Object.entries(table)) : undefined;
   const id = c.doc.id;
   const hasDefault = hasOwn(rule, 'default');
+  const one = (
+    map: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>,
+    x: unknown,
+    location: string,
+  ): unknown => {
+    const key =
+      typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' ? String(x) : undefined;
+    if (key !== undefined) {
+      if (map instanceof Map) {
+        if (map.has(key)) {
+          return map.get(key);
+        }
+      } else if (hasOwn(map, key)) {
+        return (map as Readonly<Record<string, unknown>>)[key];
+      }
+    }
+    if (hasDefault) {
+      return LOOKUP_MISS;
+    }
+    const message = `no ${field} for ${JSON.stringify(x)} in lookup "${name}"`;
+    throw new MappingError(`${location}: ${message}`, { issues: [{ message, location, code: 'value' }] });
+  };
   return (value, config, location) => {
+    if (value === undefined) {
+      return undefined;
+    }
     let map: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>;
     if (inline !== undefined) {
       map = inline;
@@ -330,32 +355,11 @@ function compileLookup(
       }
       map = fromConfig as Readonly<Record<string, unknown>>;
     }
-    const one = (x: unknown): unknown => {
-      const key =
-        typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' ? String(x) : undefined;
-      if (key !== undefined) {
-        if (map instanceof Map) {
-          if (map.has(key)) {
-            return map.get(key);
-          }
-        } else if (hasOwn(map, key)) {
-          return (map as Readonly<Record<string, unknown>>)[key];
-        }
-      }
-      if (hasDefault) {
-        return LOOKUP_MISS;
-      }
-      const message = `no ${field} for ${JSON.stringify(x)} in lookup "${name}"`;
-      throw new MappingError(`${location}: ${message}`, { issues: [{ message, location, code: 'value' }] });
-    };
-    if (value === undefined) {
-      return undefined;
-    }
     if (Array.isArray(value)) {
-      const mapped = value.map(one).filter((v) => v !== LOOKUP_MISS);
+      const mapped = value.map((x) => one(map, x, location)).filter((v) => v !== LOOKUP_MISS);
       return mapped.length === 0 ? undefined : mapped;
     }
-    const mapped = one(value);
+    const mapped = one(map, value, location);
     return mapped === LOOKUP_MISS ? undefined : mapped;
   };
 }
@@ -489,21 +493,7 @@ function compileField(c: Compiler, name: string, rule: FieldRule, at: string): F
   }
 
   const location = source[0] ?? root;
-  const hasDefault = hasOwn(rule, 'default');
-  const fallback = rule.default;
-  const finish = (value: unknown, config: MappingConfig): unknown => {
-    let v = value;
-    for (const t of transforms) {
-      v = t(v, config, location);
-    }
-    if (lookup !== undefined) {
-      v = lookup(v, config, location);
-    }
-    if (hasDefault && isMissing(v)) {
-      v = fallback;
-    }
-    return v;
-  };
+  const finish = compileFinish(transforms, lookup, location, hasOwn(rule, 'default'), rule.default);
 
   const missing = (node: unknown, rootLocation: string): void => {
     if (required === undefined) {
@@ -527,6 +517,46 @@ function compileField(c: Compiler, name: string, rule: FieldRule, at: string): F
 }
 
 /**
+ * Chains transforms, lookup and default into one closure, specialised for the common shapes so that a field
+ * without a pipeline costs nothing.
+ */
+function compileFinish(
+  transforms: readonly TransformFn[],
+  lookup: ((value: unknown, config: MappingConfig, location: string) => unknown) | undefined,
+  location: string,
+  hasDefault: boolean,
+  fallback: unknown,
+): (value: unknown, config: MappingConfig) => unknown {
+  const [t0, t1] = transforms;
+  let pipeline: (value: unknown, config: MappingConfig) => unknown;
+  if (transforms.length === 0) {
+    pipeline = (v) => v;
+  } else if (transforms.length === 1 && t0 !== undefined) {
+    pipeline = (v, config) => t0(v, config, location);
+  } else if (transforms.length === 2 && t0 !== undefined && t1 !== undefined) {
+    pipeline = (v, config) => t1(t0(v, config, location), config, location);
+  } else {
+    pipeline = (v, config) => {
+      let x = v;
+      for (const t of transforms) {
+        x = t(x, config, location);
+      }
+      return x;
+    };
+  }
+  if (lookup === undefined && !hasDefault) {
+    return pipeline;
+  }
+  return (value, config) => {
+    let v = pipeline(value, config);
+    if (lookup !== undefined) {
+      v = lookup(v, config, location);
+    }
+    return hasDefault && isMissing(v) ? fallback : v;
+  };
+}
+
+/**
  * Runs compiled fields over one node, collecting rule errors into `issues` (one list per error, kept by kind).
  */
 function runFields(
@@ -537,19 +567,27 @@ function runFields(
   issues: IssueDetail[][],
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const plan of plans) {
+  const n = plans.length;
+  let i = 0;
+  // One try block around the whole loop (resumed after a failing field) keeps the happy path free of
+  // per-field exception-handling setup.
+  while (i < n) {
     try {
-      if (plan.when !== undefined && !plan.when(node, config)) {
-        continue;
+      for (; i < n; i++) {
+        const plan = plans[i] as FieldPlan;
+        if (plan.when !== undefined && !plan.when(node, config)) {
+          continue;
+        }
+        const v = plan.finish(plan.read(node, config, rootLocation, issues), config);
+        if (isMissing(v)) {
+          plan.missing(node, rootLocation);
+          continue;
+        }
+        out[plan.name] = v;
       }
-      const v = plan.finish(plan.read(node, config, rootLocation, issues), config);
-      if (isMissing(v)) {
-        plan.missing(node, rootLocation);
-        continue;
-      }
-      out[plan.name] = v;
     } catch (err) {
       collect(err, issues);
+      i++;
     }
   }
   return out;

@@ -249,11 +249,21 @@ function matches(value: unknown, wanted: string): boolean {
 }
 
 function filterStep(path: readonly string[], wanted: string): Step {
-  const sub = chain(path.map((name) => fieldStep(name)));
+  const [single] = path;
+  // One-level filters (`telecom[system=phone]`) are the common case: compare the property directly.
+  const sub: Step =
+    path.length === 1 && single !== undefined
+      ? (item) => (isRecord(item) ? item[single] : undefined)
+      : chain(path.map((name) => fieldStep(name)));
   return (v) => {
     if (Array.isArray(v)) {
-      const out = v.filter((item) => matches(sub(item), wanted));
-      return out.length === 0 ? undefined : out;
+      let out: unknown[] | undefined;
+      for (const item of v) {
+        if (matches(sub(item), wanted)) {
+          (out ??= []).push(item);
+        }
+      }
+      return out;
     }
     return v !== undefined && matches(sub(v), wanted) ? v : undefined;
   };

@@ -152,8 +152,13 @@ function compileDatePattern(pattern: string): DatePart[] {
   return parts;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) {
+    return 29;
+  }
+  return DAYS_IN_MONTH[month - 1] ?? 0;
 }
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -341,7 +346,7 @@ const definitions: TransformDefinition[] = [
     argsRequired: true,
     compile: (args) => {
       const parts = compileDatePattern(args as string);
-      return perItem((v, loc) => {
+      const format = (v: unknown, loc: string): string => {
         const m = FHIR_DATE.exec(stringOf(v, loc, 'date'));
         if (m === null) {
           throw invalid(`${JSON.stringify(v)} is not a full FHIR date (YYYY-MM-DD)`, loc);
@@ -357,6 +362,16 @@ const definitions: TransformDefinition[] = [
           out += part(y, month, day);
         }
         return out;
+      };
+      // A pure function of its input: remember the last one (the business date repeats on every call).
+      let lastIn: unknown;
+      let lastOut = '';
+      return perItem((v, loc) => {
+        if (v !== lastIn || typeof v !== 'string') {
+          lastOut = format(v, loc);
+          lastIn = v;
+        }
+        return lastOut;
       });
     },
   },
