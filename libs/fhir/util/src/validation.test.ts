@@ -131,6 +131,28 @@ describe('validateResource', () => {
     ]);
   });
 
+  it('accepts null placeholders in the extension array of a repeating primitive', () => {
+    const ext = {
+      extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/iso21090-EN-qualifier', valueCode: 'BR' }],
+    };
+    const name = [{ family: 'Doe', given: ['Jane', 'Ann'], _given: [null, ext] }];
+    expect(validateResource(patient({ name })).issues).toEqual([]);
+    const bad = [{ family: 'Doe', given: ['Jane'], _given: [{ extension: [{ valueCode: 'BR' }] }] }];
+    expect(validateResource(patient({ name: bad })).issues).toEqual([
+      expect.objectContaining({ location: 'Patient.name[0]._given[0].extension[0].url', code: 'required' }),
+    ]);
+  });
+
+  it('rejects empty arrays, which FHIR JSON forbids', () => {
+    expect(validateResource(patient({ telecom: [] })).issues).toEqual([
+      {
+        location: 'Patient.telecom',
+        message: 'telecom must not be an empty array (omit it instead)',
+        code: 'value',
+      },
+    ]);
+  });
+
   it('locates errors deep inside elements', () => {
     const result = validateResource(patient({ name: [{ family: '', given: ['Jane'] }] }));
     expect(result.issues).toEqual([

@@ -76,6 +76,9 @@ export function ajvErrorsToIssues(
   const byLocation = new Map<string, Candidate>();
   const summaries: Candidate[] = [];
   for (const err of errors) {
+    if (err.keyword === 'type' && (err.params as { type?: unknown }).type === 'null') {
+      continue; // the "or null" branch of `_x` arrays: the other branch's errors say what is wrong
+    }
     const candidate = toCandidate(err, base, data, primitiveByPattern);
     if (SUMMARY_KEYWORDS.has(err.keyword)) {
       summaries.push(candidate);
@@ -162,6 +165,13 @@ function toCandidate(
       return {
         location,
         message: `${element} must be '${stringParam(params.allowedValue)}'`,
+        code: 'value',
+        rank,
+      };
+    case 'minItems':
+      return {
+        location,
+        message: `${element} must not be an empty array (omit it instead)`,
         code: 'value',
         rank,
       };

@@ -77,6 +77,7 @@ export class FhirSchemaRegistry {
  *   type is compiled from `#/definitions/<Type>` instead, which is ~100× faster to validate than the `oneOf`);
  * - `ResourceList` (the `oneOf` used by `contained`, `Bundle.entry.resource`, …) accepts any value here; the
  *   validation walker checks each nested resource against its own type;
+ * - arrays must not be empty (http://hl7.org/fhir/R4/json.html: "no empty arrays");
  * - every complex type and resource gets `type: object` (the schema omits it, so a string passed as a HumanName);
  * - `integer`, `unsignedInt` and `positiveInt` get the integer type and range the schema only states as a
  *   `pattern` (which JSON Schema ignores for numbers), so `1.5` or `-1` no longer pass as a count.
@@ -106,7 +107,10 @@ function patchSchema(file: FhirSchemaFile, primitiveByPattern: ReadonlyMap<strin
   return { $schema: 'http://json-schema.org/draft-06/schema#', $id: SCHEMA_ID, definitions };
 }
 
-/** Choice elements (`multipleBirthInteger`, `valueInteger`, …) inline the primitive instead of referencing it. */
+/**
+ * Choice elements (`multipleBirthInteger`, `valueInteger`, …) inline the primitive instead of referencing it, so
+ * their integer types are fixed here; arrays get `minItems: 1`.
+ */
 function patchInlinePrimitives(
   properties: Record<string, AnySchemaObject>,
   primitiveByPattern: ReadonlyMap<string, string>,
@@ -116,7 +120,20 @@ function patchInlinePrimitives(
     const pattern = prop.pattern as unknown;
     const primitive = typeof pattern === 'string' ? primitiveByPattern.get(pattern) : undefined;
     const integer = primitive ? INTEGER_TYPES[primitive] : undefined;
-    out[name] = integer && prop.type === 'number' ? { ...prop, ...integer } : prop;
+    const patched = integer && prop.type === 'number' ? { ...prop, ...integer } : prop;
+    if (patched.type !== 'array') {
+      out[name] = patched;
+    } else if (name.startsWith('_')) {
+      // `_given: [null, {…}]`: extensions of repeating primitives keep positions with null (json.html#primitive).
+      out[name] = {
+        ...patched,
+        minItems: 1,
+        items: { anyOf: [{ type: 'null' }, patched.items as AnySchemaObject] },
+      };
+    } else {
+      // FHIR JSON forbids empty arrays (an absent element is omitted, never `[]`).
+      out[name] = { ...patched, minItems: 1 };
+    }
   }
   return out;
 }
