@@ -358,21 +358,21 @@ export function savingsTransaction(
     ]);
   }
   const txDate = date ?? env.today;
-  if (txDate < (account.activatedOnDate ?? '')) {
+  if (txDate > env.today) {
     throw validationErrors([
       parameterError(
-        'error.msg.savingsaccount.transaction.before.activation.date',
-        `The transaction date cannot be before the activation date of the account.`,
+        'error.msg.savingsaccount.transaction.in.the.future',
+        'Transaction date cannot be in the future.',
         'transactionDate',
         cmd.raw('transactionDate'),
       ),
     ]);
   }
-  if (txDate > env.today) {
+  if (txDate < (account.activatedOnDate ?? '')) {
     throw validationErrors([
       parameterError(
-        'error.msg.savingsaccount.transaction.in.the.future',
-        'The transaction date cannot be in the future.',
+        'error.msg.savingsaccount.transaction.before.activation.date',
+        'Transaction date cannot be before accounts activation date.',
         'transactionDate',
         cmd.raw('transactionDate'),
       ),
