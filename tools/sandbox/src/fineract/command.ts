@@ -198,8 +198,8 @@ export class Command {
   }
 
   /**
-   * Reads a decimal amount: a JSON number (exact literal) or a decimal string; grouping separators
-   * ("1,000.50") only with a `locale`.
+   * Reads a decimal amount: a JSON number (exact literal) or a decimal string, always with a `locale` in the
+   * body; grouping separators ("1,000.50") are accepted.
    * @param name - key
    * @param opts - `required`, `positive` (> 0)
    */
@@ -211,6 +211,15 @@ export class Command {
       }
       return undefined;
     }
+    // FromJsonHelper.extractBigDecimalWithLocaleNamed converts every amount (number or string) with the locale.
+    if (this.localeValue() === undefined) {
+      this.failWithCode(
+        'validation.msg.missing.locale.parameter',
+        `The parameter ${name} requires a locale parameter to be passed with it.`,
+        name,
+      );
+      return undefined;
+    }
     let text: string | undefined;
     if (v instanceof JsonNumber) {
       text = v.text;
@@ -218,7 +227,7 @@ export class Command {
       const s = v.trim();
       if (PLAIN_DECIMAL.test(s)) {
         text = s;
-      } else if (GROUPED_DECIMAL.test(s) && this.localeValue() !== undefined) {
+      } else if (GROUPED_DECIMAL.test(s)) {
         text = s.replace(/,/g, '');
       }
     }

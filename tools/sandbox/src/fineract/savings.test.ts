@@ -254,4 +254,25 @@ describe('Fineract simulator: savings', () => {
     expect(res.status).toBe(400);
     expect(codes(res)).toEqual(['error.msg.savingsaccount.transaction.account.is.not.active']);
   });
+
+  it('creates a savings product; amounts and rates need a locale', async () => {
+    const product = {
+      name: 'Payout wallet',
+      shortName: 'PW',
+      currencyCode: 'TZS',
+      digitsAfterDecimal: 2,
+      nominalAnnualInterestRate: 0,
+    };
+    const noLocale = await call(sim, 'POST', '/savingsproducts', product);
+    expect(codes(noLocale)).toEqual(['validation.msg.missing.locale.parameter']);
+    const ok = await call(sim, 'POST', '/savingsproducts', { ...product, locale: 'en' });
+    expect(ok.json).toEqual({ resourceId: 2 });
+    const unknownCurrency = await call(sim, 'POST', '/savingsproducts', {
+      ...product,
+      name: 'x',
+      currencyCode: 'XYZ',
+      locale: 'en',
+    });
+    expect(unknownCurrency.status).toBe(403);
+  });
 });
