@@ -54,4 +54,34 @@ describe('openIMIS simulator: fault switches', () => {
       await other.close();
     }
   });
+
+  it('with djangoDebug, answers a POST without trailing slash with the RuntimeError 500 and stores nothing', async () => {
+    const debug = await startOpenImisSimulator({ djangoDebug: true, population: { families: 1 } });
+    try {
+      const token = await login(debug);
+      const res = await call(`${debug.fhirBaseUrl}PaymentNotice`, { method: 'POST', token, json: {} });
+      expect(res.status).toBe(500);
+      expect(String(res.body)).toContain('APPEND_SLASH');
+      expect(debug.store.paymentNotices()).toHaveLength(0);
+      const get = await request(`${debug.fhirBaseUrl}Patient`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await get.body.dump();
+      expect(get.statusCode).toBe(301);
+    } finally {
+      await debug.close();
+    }
+  });
+
+  it('treats POST Invoice/ as a no-op that answers success', async () => {
+    const token = await login(sim);
+    const before = sim.store.list('Invoice').length;
+    const res = await call(`${sim.fhirBaseUrl}Invoice/`, {
+      method: 'POST',
+      token,
+      json: { resourceType: 'Invoice', status: 'issued' },
+    });
+    expect(res.status).toBe(201);
+    expect(sim.store.list('Invoice')).toHaveLength(before);
+  });
 });

@@ -174,6 +174,28 @@ describe('openIMIS simulator: GraphQL', () => {
     expect((await waitForFinal('second')).status).toBe(1);
   });
 
+  it('accepts createPremium input through variables', async () => {
+    const policy = sim.store.policies()[2]!;
+    const res = await gql(
+      'mutation Pay($input: CreatePremiumMutationInput!) { createPremium(input: $input) { clientMutationId internalId } }',
+      {
+        input: {
+          clientMutationId: 'via-variables',
+          policyUuid: policy.uuid,
+          amount: policy.value,
+          receipt: 'VAR-1',
+          payDate: '2024-05-18',
+          payType: 'B',
+        },
+      },
+    );
+    expect(res.status).toBe(200);
+    expect((await waitForFinal('via-variables')).status).toBe(2);
+    expect(sim.store.premiums().find((p) => p.clientMutationId === 'via-variables')?.amount).toBe(
+      policy.value,
+    );
+  });
+
   it('rejects malformed input, unknown fields and unknown queries like graphene (400 with errors)', async () => {
     const missing = await gql(
       'mutation { createPremium(input: { amount: "1.00", receipt: "x", payDate: "2024-05-17", payType: "C" }) { internalId } }',

@@ -1,31 +1,30 @@
 // openIMIS backend simulator: FHIR R4 (api_fhir_r4), JWT login, PaymentNotice and GraphQL, with a seeded population.
+// Names that could clash with the other simulators' exports in the sandbox index carry an OpenImis/OPENIMIS prefix.
 export {
   startOpenImisSimulator,
   type OpenImisSimulator,
   type OpenImisSimulatorOptions,
-  type DownMode,
+  type DownMode as OpenImisDownMode,
 } from './server';
 export {
   generatePopulation,
-  INVOICE_STATUS,
-  POLICY_STATUS,
-  type PopulationOptions,
+  INVOICE_STATUS as OPENIMIS_INVOICE_STATUS,
+  POLICY_STATUS as OPENIMIS_POLICY_STATUS,
+  type PopulationOptions as OpenImisPopulationOptions,
   type OpenImisPopulation,
-  type GeneratedInvoice,
-  type GeneratedLineItem,
-  type GeneratedPolicy,
-  type InvoiceStatusCode,
+  type GeneratedInvoice as OpenImisGeneratedInvoice,
+  type GeneratedLineItem as OpenImisGeneratedLineItem,
+  type GeneratedPolicy as OpenImisGeneratedPolicy,
+  type InvoiceStatusCode as OpenImisInvoiceStatusCode,
 } from './population';
 export {
   OpenImisStore,
-  RESOURCE_TYPES,
+  RESOURCE_TYPES as OPENIMIS_RESOURCE_TYPES,
   type OpenImisResourceType,
-  type InvoiceState,
-  type StoredPayment,
-  type StoredPremium,
-  type PolicyState,
-  type MutationLogEntry,
+  type InvoiceState as OpenImisInvoiceState,
+  type StoredPayment as OpenImisStoredPayment,
+  type StoredPremium as OpenImisStoredPremium,
+  type PolicyState as OpenImisPolicyState,
+  type MutationLogEntry as OpenImisMutationLogEntry,
 } from './store';
-export { createRandom, uuidFromName, type SeededRandom } from './random';
-export { quotePlus } from './search';
-export { PAYMENT_NOTICE_FIXTURE_INVOICE_ID, findFixturesDir } from './fixtures';
+export { PAYMENT_NOTICE_FIXTURE_INVOICE_ID as OPENIMIS_PAYMENT_NOTICE_FIXTURE_INVOICE_ID } from './fixtures';
