@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadMappingDir } from '@payment-layer/mapping-dsl';
+import { renderWorkspaceMappingDocs, loadMappingDir } from '@payment-layer/mapping-dsl';
 import { FINERACT_PARAMETER_WHITELISTS, FINERACT_REQUIRED_PARAMETERS } from '@payment-layer/sandbox';
 import { MappingError, ValidationError } from '@payment-layer/shared-errors';
 
@@ -76,5 +76,17 @@ describe('claim mapping documents', () => {
     const claim = json('claimresponse-valuated.fhir.json');
     claim.identifier[1].type.coding[0].code = 'MR';
     expect(mapping('claimresponse-to-deposit').apply(claim, { config }).receiptNumber).toBe('codeTest');
+  });
+
+  it('has an up-to-date generated fields mapping document (docs/mappings/claim-mediator.md)', () => {
+    const root = join(__dirname, '..', '..', '..');
+    const page = 'docs/mappings/claim-mediator.md';
+    const expected = renderWorkspaceMappingDocs(root).get(page);
+    expect(expected).toBeDefined();
+    if (readFileSync(join(root, page), 'utf8') !== expected) {
+      throw new Error(
+        `${page} is stale: run \`npx tsx libs/mapping/dsl/src/cli/render-docs.ts\` and commit the result`,
+      );
+    }
   });
 });

@@ -6,7 +6,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadMappingDir, loadMappingFile, MappingDocumentError } from '@payment-layer/mapping-dsl';
+import {
+  renderWorkspaceMappingDocs,
+  loadMappingDir,
+  loadMappingFile,
+  MappingDocumentError,
+} from '@payment-layer/mapping-dsl';
 import { FINERACT_PARAMETER_WHITELISTS, FINERACT_REQUIRED_PARAMETERS } from '@payment-layer/sandbox';
 import { ConfigError, ValidationError } from '@payment-layer/shared-errors';
 
@@ -120,6 +125,18 @@ describe('insuree mapping documents', () => {
       );
     } finally {
       rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('has an up-to-date generated fields mapping document (docs/mappings/insuree-mediator.md)', () => {
+    const root = join(__dirname, '..', '..', '..');
+    const page = 'docs/mappings/insuree-mediator.md';
+    const expected = renderWorkspaceMappingDocs(root).get(page);
+    expect(expected).toBeDefined();
+    if (readFileSync(join(root, page), 'utf8') !== expected) {
+      throw new Error(
+        `${page} is stale: run \`npx tsx libs/mapping/dsl/src/cli/render-docs.ts\` and commit the result`,
+      );
     }
   });
 });

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadMappingDir } from '@payment-layer/mapping-dsl';
+import { renderWorkspaceMappingDocs, loadMappingDir } from '@payment-layer/mapping-dsl';
 import { FINERACT_PARAMETER_WHITELISTS, FINERACT_REQUIRED_PARAMETERS } from '@payment-layer/sandbox';
 import { ValidationError } from '@payment-layer/shared-errors';
 
@@ -72,5 +72,17 @@ describe('invoice mapping documents', () => {
     expect(() => mapping('invoice-to-client-charge').apply({ resourceType: 'Patient' }, { config })).toThrow(
       ValidationError,
     );
+  });
+
+  it('has an up-to-date generated fields mapping document (docs/mappings/invoice-mediator.md)', () => {
+    const root = join(__dirname, '..', '..', '..');
+    const page = 'docs/mappings/invoice-mediator.md';
+    const expected = renderWorkspaceMappingDocs(root).get(page);
+    expect(expected).toBeDefined();
+    if (readFileSync(join(root, page), 'utf8') !== expected) {
+      throw new Error(
+        `${page} is stale: run \`npx tsx libs/mapping/dsl/src/cli/render-docs.ts\` and commit the result`,
+      );
+    }
   });
 });
