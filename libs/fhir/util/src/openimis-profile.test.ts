@@ -142,6 +142,7 @@ describe('references', () => {
     ],
     ['Invoice/abc/_history/3', { resourceType: 'Invoice', id: 'abc', version: '3' }],
     ['openIMIS', { id: 'openIMIS' }],
+    ['urn:uuid:8e33033a-9f60-43ad-be3e-9bfeb992aeee', { id: '8e33033a-9f60-43ad-be3e-9bfeb992aeee' }],
   ])('parses %s', (ref, expected) => {
     expect(parseReference(ref)).toEqual(expected);
   });

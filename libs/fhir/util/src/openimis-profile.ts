@@ -252,7 +252,10 @@ export function parseReference(ref: Reference | string | undefined): ParsedRefer
       result.display = ref.display;
     }
   }
-  if (typeof reference === 'string' && reference.trim() !== '') {
+  if (typeof reference === 'string' && reference.startsWith('urn:uuid:')) {
+    // Bundle-internal reference to an entry's fullUrl.
+    result.id = reference.slice('urn:uuid:'.length);
+  } else if (typeof reference === 'string' && reference.trim() !== '') {
     // openIMIS follows Django routes with a trailing slash; the id never contains one.
     const segments = reference.trim().replace(/\/+$/, '').split('/');
     const history = segments.lastIndexOf('_history');

@@ -88,6 +88,12 @@ describe('path evaluation', () => {
     expect(get(path)).toEqual(expected);
   });
 
+  it('reads the single identifier of a Reference', () => {
+    const ref = { reference: 'Group/x', identifier: { type: { coding: [{ code: 'UUID' }] }, value: 'g-1' } };
+    expect(compilePath(parsePath('recipient.identifier(UUID).value'))({ recipient: ref })).toBe('g-1');
+    expect(compilePath(parsePath('recipient.identifier(Code).value'))({ recipient: ref })).toBeUndefined();
+  });
+
   it('works on a list root and on scalars', () => {
     expect(compilePath(parsePath('value'))([{ value: 1 }, { value: 2 }])).toEqual([1, 2]);
     expect(compilePath(parsePath('value'))('text')).toBeUndefined();

@@ -200,10 +200,9 @@ function each(
 function identifierStep(types: readonly string[]): Step {
   return (v) =>
     each(v, (node, out) => {
-      const ids = node.identifier;
-      if (!Array.isArray(ids)) {
-        return;
-      }
+      // Resources carry a list; a Reference carries one Identifier.
+      const raw = node.identifier;
+      const ids: readonly unknown[] = Array.isArray(raw) ? raw : isRecord(raw) ? [raw] : [];
       // Preference order: the first type code that has a matching identifier wins.
       for (const type of types) {
         const before = out.length;
