@@ -124,6 +124,24 @@ describe('openIMIS simulator: GraphQL', () => {
     ]);
   });
 
+  it('filters invoices by thirdpartyId and subjectId, and refuses filters it does not evaluate', async () => {
+    const invoice = sim.store.invoices().find((i) => i.kind === 'invoice' && i.code.startsWith('IV-'))!;
+    const byThirdparty = await gql(
+      `{ invoice(thirdpartyId: "${invoice.thirdpartyId ?? ''}") { totalCount edges { node { code thirdpartyId subjectId } } } }`,
+    );
+    expect(
+      byThirdparty.body.data?.['invoice'].edges.map((e: { node: { code: string } }) => e.node.code),
+    ).toContain(invoice.code);
+    const bySubject = await gql(
+      `{ invoice(subjectId: "${invoice.subjectId ?? ''}") { edges { node { code } } } }`,
+    );
+    expect(bySubject.body.data?.['invoice'].edges).toEqual([{ node: { code: invoice.code } }]);
+    const unsupported = await gql('{ invoice(dateDue: "2024-01-01") { totalCount } }');
+    expect(unsupported.status).toBe(200);
+    expect(unsupported.body.data?.['invoice']).toBeNull();
+    expect(unsupported.body.errors?.[0]?.message).toContain('dateDue');
+  });
+
   it('queries bills with bill(...)', async () => {
     const bill = sim.store.invoices().find((i) => i.kind === 'bill')!;
     const res = await gql(`{ bill(id: "${bill.id}") { totalCount edges { node { code status } } } }`);

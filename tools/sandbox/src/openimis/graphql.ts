@@ -114,6 +114,8 @@ function invoiceType(name: string): ObjectType {
       datePayed: scalar((i: InvoiceState) => i.datePayed),
       isDeleted: scalar(() => false),
       subjectTypeName: scalar((i: InvoiceState) => (i.kind === 'bill' ? 'batch run' : 'family')),
+      subjectId: scalar((i: InvoiceState) => i.subjectId),
+      thirdpartyId: scalar((i: InvoiceState) => i.thirdpartyId),
       thirdpartyTypeName: scalar((i: InvoiceState) => (i.kind === 'bill' ? 'health facility' : 'insuree')),
       lineItems: object(connectionOf(LINE_ITEM), (i: InvoiceState) =>
         i.lineItems.map((_, index): LineSource => ({ invoice: i, index })),
@@ -170,6 +172,19 @@ const CREATE_PREMIUM_PAYLOAD: ObjectType = {
   },
 };
 
+/** Filters of the real `invoice`/`bill` fields that the simulator does not evaluate: answered with an error, never ignored. */
+const UNSUPPORTED_INVOICE_ARGS = [
+  'subjectType',
+  'codeExt',
+  'dateDue',
+  'datePayed',
+  'amountTotal',
+  'dateCreated',
+  'dateUpdated',
+  'before',
+  'after',
+];
+
 const INVOICE_ARGS = [
   'id',
   'code',
@@ -178,12 +193,12 @@ const INVOICE_ARGS = [
   'code_Icontains',
   'status',
   'subjectId',
+  'thirdpartyId',
   'isDeleted',
   'first',
   'last',
   'offset',
-  'before',
-  'after',
+  ...UNSUPPORTED_INVOICE_ARGS,
 ];
 
 interface RootField {
@@ -332,7 +347,23 @@ function filterInvoices(
   kind: 'invoice' | 'bill',
   args: Readonly<Record<string, GqlValue>>,
 ): InvoiceState[] {
+  for (const name of UNSUPPORTED_INVOICE_ARGS) {
+    if (args[name] !== undefined) {
+      throw new ResolverError(`The openIMIS simulator does not evaluate the "${name}" filter`);
+    }
+  }
   let list = store.invoices().filter((i) => i.kind === kind);
+  const thirdpartyId = asText(args['thirdpartyId'])?.toLowerCase();
+  if (thirdpartyId !== undefined) {
+    list = list.filter((i) => i.thirdpartyId?.toLowerCase() === thirdpartyId);
+  }
+  const subjectId = asText(args['subjectId'])?.toLowerCase();
+  if (subjectId !== undefined) {
+    list = list.filter((i) => i.subjectId?.toLowerCase() === subjectId);
+  }
+  if (args['isDeleted'] === true) {
+    list = [];
+  }
   const id = asText(args['id']);
   if (id !== undefined) {
     if (!isUuidLike(id)) {
@@ -360,9 +391,17 @@ function filterInvoices(
   if (status !== undefined) {
     list = list.filter((i) => enumOf(i.status) === status || String(i.status) === status);
   }
+  const offset = asText(args['offset']);
+  if (offset !== undefined && /^\d+$/.test(offset)) {
+    list = list.slice(Number(offset));
+  }
   const first = asText(args['first']);
   if (first !== undefined && /^\d+$/.test(first)) {
     list = list.slice(0, Number(first));
+  }
+  const last = asText(args['last']);
+  if (last !== undefined && /^\d+$/.test(last)) {
+    list = list.slice(Math.max(0, list.length - Number(last)));
   }
   return list;
 }

@@ -479,10 +479,12 @@ function seedStore(store: OpenImisStore, options: OpenImisSimulatorOptions): voi
     for (const response of pop.claimResponses) {
       store.put('ClaimResponse', response, { lastUpdated: stamp() });
     }
+    const familyOfPolicy = new Map(pop.policies.map((p) => [p.uuid, p.familyId]));
     for (const inv of pop.invoices) {
+      const family = inv.kind === 'invoice' ? familyOfPolicy.get(inv.lineItems[0]?.lineId ?? '') : undefined;
       store.put('Invoice', inv.resource, {
         lastUpdated: stamp(),
-        invoice: { kind: inv.kind, status: inv.status, lineItems: inv.lineItems },
+        invoice: { kind: inv.kind, status: inv.status, lineItems: inv.lineItems, subjectId: family ?? null },
       });
     }
     for (const policy of pop.policies) {

@@ -48,6 +48,10 @@ export interface InvoiceState {
   readonly lineItems: readonly GeneratedLineItem[];
   /** Never set by `payment_received` (reference §8); stays null. */
   readonly datePayed: string | null;
+  /** Subject UUID (the family of a contribution invoice), when known. */
+  readonly subjectId: string | null;
+  /** Third-party UUID (the FHIR `recipient`: head insuree or health facility). */
+  readonly thirdpartyId: string | null;
 }
 
 /** A payment recorded by `POST PaymentNotice/` (PaymentInvoice + its one DetailPaymentInvoice). */
@@ -194,7 +198,7 @@ export class OpenImisStore {
     resource: FhirResource,
     options: {
       lastUpdated?: Date;
-      invoice?: Partial<Pick<InvoiceState, 'status' | 'lineItems' | 'kind'>>;
+      invoice?: Partial<Pick<InvoiceState, 'status' | 'lineItems' | 'kind' | 'subjectId'>>;
     } = {},
   ): FhirResource {
     if (resource.id === undefined || resource.id === '') {
@@ -478,8 +482,10 @@ export class OpenImisStore {
 
   private deriveInvoiceState(
     invoice: Invoice,
-    given: Partial<Pick<InvoiceState, 'status' | 'lineItems' | 'kind'>> | undefined,
+    given: Partial<Pick<InvoiceState, 'status' | 'lineItems' | 'kind' | 'subjectId'>> | undefined,
   ): InvoiceState {
+    const recipient = invoice.recipient?.reference ?? '';
+    const recipientId = recipient.includes('/') ? (recipient.split('/').pop() ?? null) : null;
     const id = invoice.id ?? '';
     const system = invoice.type?.coding?.[0]?.system ?? '';
     const kind = given?.kind ?? (/bill-type$/.test(system) ? 'bill' : 'invoice');
@@ -511,6 +517,9 @@ export class OpenImisStore {
       amountNet: new Decimal(String(invoice.totalNet?.value ?? invoice.totalGross?.value ?? 0)).toFixed(2),
       lineItems,
       datePayed: null,
+      // Older payloads (the invoice fixture) name the family itself as recipient.
+      subjectId: given?.subjectId ?? (recipient.startsWith('Group/') ? recipientId : null),
+      thirdpartyId: recipientId,
     };
   }
 
