@@ -2,7 +2,7 @@
 // matching hook, asynchronous, no retry, no signature; failures are only logged (here: in `hookDeliveries`).
 // Failed commands are delivered too, with `status: "Exception"`.
 
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import type { Command } from './command';
 import { type CommandResult, compact, type HandlerEnv } from './context';
 import { domainRule, notFound, parameterError, validationErrors } from './errors';
@@ -181,6 +181,8 @@ export class HookDeliverer {
   /** Every delivery attempt, in order of completion. */
   readonly deliveries: HookDelivery[] = [];
   private readonly pending = new Set<Promise<void>>();
+  // A private dispatcher: a test that installs a global MockAgent must not swallow the simulator's deliveries.
+  private readonly agent = new Agent({ connections: 8 });
 
   /** @param endpoint - value for `X-Fineract-Endpoint` (Fineract's `baseUrl` JVM property), if set */
   constructor(private readonly endpoint: string | undefined) {}
@@ -209,6 +211,12 @@ export class HookDeliverer {
     while (this.pending.size > 0) {
       await Promise.allSettled([...this.pending]);
     }
+  }
+
+  /** Waits for pending deliveries, then closes the connections. */
+  async close(): Promise<void> {
+    await this.idle();
+    await this.agent.close();
   }
 
   private async deliver(hook: SimHook, event: HookEvent): Promise<void> {
@@ -275,6 +283,7 @@ export class HookDeliverer {
         method: 'POST',
         headers,
         body,
+        dispatcher: this.agent,
         headersTimeout: 10_000,
         bodyTimeout: 10_000,
       });

@@ -347,7 +347,7 @@ export async function startFineractSimulator(
         });
         server.closeAllConnections();
       });
-      await hooks.idle();
+      await hooks.close();
     },
   };
 }
