@@ -116,6 +116,11 @@ function ajvProblem(err: ErrorObject): string | undefined {
   }
 }
 
+/** A reader for one config key, specialised at compile time for plain (undotted) keys. */
+function configReader(key: string): (config: MappingConfig) => unknown {
+  return key.includes('.') ? (config) => readConfig(config, key) : (config) => config[key];
+}
+
 /** Missing means: nothing, null, empty text or an empty list. */
 function isMissing(v: unknown): boolean {
   return v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
@@ -238,7 +243,8 @@ function compileCondition(
     subject = (node) => get(node);
   } else {
     const key = cond.config ?? '';
-    subject = (_node, config) => readConfig(config, key);
+    const read = configReader(key);
+    subject = (_node, config) => read(config);
   }
   if (cond.exists !== undefined) {
     const want = cond.exists;
@@ -485,7 +491,8 @@ function compileField(c: Compiler, name: string, rule: FieldRule, at: string): F
   } else if (rule.config !== undefined) {
     const key = rule.config;
     source = [`config ${key}`];
-    read = (_node, config) => readConfig(config, key);
+    const fromConfig = configReader(key);
+    read = (_node, config) => fromConfig(config);
   } else {
     const value = rule.const;
     source = ['const'];

@@ -198,39 +198,39 @@ function each(
 }
 
 function identifierStep(types: readonly string[]): Step {
-  return (v) =>
-    each(v, (node, out) => {
-      // Resources carry a list; a Reference carries one Identifier.
-      const raw = node.identifier;
-      const ids: readonly unknown[] = Array.isArray(raw) ? raw : isRecord(raw) ? [raw] : [];
-      // Preference order: the first type code that has a matching identifier wins.
-      for (const type of types) {
-        const before = out.length;
-        for (const id of ids) {
-          if (isRecord(id) && identifierTypeCode(id) === type) {
-            out.push(id);
-          }
-        }
-        if (out.length > before) {
-          return;
+  const visit = (node: Record<string, unknown>, out: unknown[]): void => {
+    // Resources carry a list; a Reference carries one Identifier.
+    const raw = node.identifier;
+    const ids: readonly unknown[] = Array.isArray(raw) ? raw : isRecord(raw) ? [raw] : [];
+    // Preference order: the first type code that has a matching identifier wins.
+    for (const type of types) {
+      const before = out.length;
+      for (const id of ids) {
+        if (isRecord(id) && identifierTypeCode(id) === type) {
+          out.push(id);
         }
       }
-    });
+      if (out.length > before) {
+        return;
+      }
+    }
+  };
+  return (v) => each(v, visit);
 }
 
 function extensionStep(name: string): Step {
-  return (v) =>
-    each(v, (node, out) => {
-      const exts = node.extension;
-      if (!Array.isArray(exts)) {
-        return;
+  const visit = (node: Record<string, unknown>, out: unknown[]): void => {
+    const exts = node.extension;
+    if (!Array.isArray(exts)) {
+      return;
+    }
+    for (const ext of exts) {
+      if (isRecord(ext) && typeof ext.url === 'string' && lastPathSegment(ext.url) === name) {
+        out.push(ext);
       }
-      for (const ext of exts) {
-        if (isRecord(ext) && typeof ext.url === 'string' && lastPathSegment(ext.url) === name) {
-          out.push(ext);
-        }
-      }
-    });
+    }
+  };
+  return (v) => each(v, visit);
 }
 
 function indexStep(index: number): Step {
