@@ -1,1 +1,180 @@
-export {};
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  kitSettingsFromEnv,
+  mediatorKit,
+  mediatorServerOptions,
+  type AuditEvent,
+  type MediatorDefinition,
+} from '@payment-layer/openhim-mediator';
+import { createRepositories, openStagingDb, type AuditOutcome } from '@payment-layer/staging-db';
+import { FineractClient } from '@payment-layer/mifos-fineract-client';
+import { OpenImisClient } from '@payment-layer/fhir-openimis-client';
+import { loadMappingDir } from '@payment-layer/mapping-dsl';
+import { precompileFhirValidators, isUuid } from '@payment-layer/fhir-util';
+import { SAVINGS_STEP, runSavingsStep, type InsureeFlowContext } from '@payment-layer/flows-insuree';
+import { checkInsureeConfig, flowSettings, type InsureeEnv, type InsureeRemoteConfig } from './config';
+import definition from '../mediator.json';
+import { patientRoutes } from './routes/patient';
+import { groupRoutes } from './routes/group';
+import { bundleRoutes } from './routes/bundle';
+import { syncRoutes } from './routes/sync';
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  readonly env: InsureeEnv;
+  /** Directory of the mapping documents (default: the app's `mappings/`). Deployments may override them. */
+  readonly mappingsDir?: string;
+  /** Log to stdout (default: the env's LOG_LEVEL); tests pass 'silent'. */
+  readonly logLevel?: string;
+  /** Start the outbox worker (default true). */
+  readonly outboxWorker?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    insuree: InsureeFlowContext;
+  }
+}
+
+const STATUS_TO_AUDIT: Record<AuditEvent['status'], AuditOutcome> = {
+  Successful: 'successful',
+  Completed: 'completed',
+  'Completed with error(s)': 'completed_with_errors',
+  Failed: 'failed',
+  Processing: 'processing',
+};
+
+/**
+ * Builds the insuree mediator: the OpenHIM kit, the staging store, the openIMIS and Fineract clients, the
+ * mapping documents, the routes and the outbox worker. Never listens (main.ts does).
+ *
+ * @param options - validated environment and overrides
+ * @returns the Fastify instance, ready to `listen` or `inject`
+ */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { env } = options;
+  const kit = kitSettingsFromEnv(env);
+  const app = Fastify({
+    ...mediatorServerOptions({
+      ...kit.server,
+      logLevel: options.logLevel ?? env.LOG_LEVEL,
+      pretty: process.stdout.isTTY,
+    }),
+    ...(kit.https ? { https: kit.https } : {}),
+  });
+
+  // Fail at boot, not on the first request: compile the FHIR validators and the mapping documents now.
+  precompileFhirValidators(['Patient', 'Group', 'Bundle']);
+  const mappings = loadMappingDir(options.mappingsDir ?? join(__dirname, '..', 'mappings'));
+  const patientToClient = mappings.get('patient-to-client');
+  const groupToGroup = mappings.get('group-to-group');
+  if (!patientToClient || !groupToGroup) {
+    throw new Error('mapping documents patient-to-client and group-to-group are required');
+  }
+
+  mkdirSync(dirname(env.STAGING_DB_PATH), { recursive: true });
+  const db = openStagingDb({ path: env.STAGING_DB_PATH });
+  db.migrate();
+  const repos = createRepositories(db);
+
+  await app.register(mediatorKit, {
+    definition: definition as MediatorDefinition,
+    endpoint: kit.endpoint,
+    openhim: kit.openhim,
+    auth: kit.auth,
+    configCheck: (c) => {
+      checkInsureeConfig(c as InsureeRemoteConfig);
+    },
+    onAudit: (e) => {
+      const fhirId = e.properties.fhirId;
+      repos.audit.recordAudit({
+        transactionId: e.transactionId ?? null,
+        mediator: e.urn,
+        resourceType: typeof e.properties.resourceType === 'string' ? e.properties.resourceType : null,
+        resourceId: typeof fhirId === 'string' && isUuid(fhirId) ? fhirId : null,
+        outcome: STATUS_TO_AUDIT[e.status],
+        httpStatus: e.httpStatus,
+        startedAt: e.startedAt,
+        finishedAt: new Date(e.startedAt.getTime() + e.durationMs),
+      });
+    },
+  });
+
+  const fineract = new FineractClient({
+    baseUrl: env.FINERACT_URL,
+    tenantId: env.FINERACT_TENANT_ID,
+    username: env.FINERACT_USERNAME,
+    password: env.FINERACT_PASSWORD,
+    timeoutMs: env.FINERACT_TIMEOUT_MS,
+    tls: {
+      allowSelfSigned: env.FINERACT_ALLOW_SELF_SIGNED,
+      ...(env.FINERACT_CA_FILE ? { caFile: env.FINERACT_CA_FILE } : {}),
+    },
+  });
+  const openimis = new OpenImisClient({
+    fhirBaseUrl: env.OPENIMIS_URL,
+    graphqlUrl:
+      env.OPENIMIS_GRAPHQL_URL ?? new URL('../graphql', env.OPENIMIS_URL.replace(/\/?$/, '/')).toString(),
+    username: env.OPENIMIS_USERNAME,
+    password: env.OPENIMIS_PASSWORD,
+    timeoutMs: env.OPENIMIS_TIMEOUT_MS,
+    ...(env.OPENIMIS_CA_FILE ? { tls: { caFile: env.OPENIMIS_CA_FILE } } : {}),
+  });
+
+  const context: InsureeFlowContext = {
+    fineract,
+    openimis,
+    repos,
+    mappings: { patientToClient, groupToGroup },
+    settings: () => flowSettings(app.mediator.config.value as InsureeRemoteConfig),
+    log: app.log,
+  };
+  app.decorate('insuree', context);
+  app.mediator.addReadinessCheck('staging', () => {
+    db.sqlite.prepare('select 1').get();
+  });
+
+  await app.register(patientRoutes);
+  await app.register(groupRoutes);
+  await app.register(bundleRoutes);
+  await app.register(syncRoutes);
+
+  // Steps that could not finish during a request (a savings account Fineract refused for now) are retried here.
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  const drainOutbox = async (): Promise<void> => {
+    if (running) {
+      return;
+    }
+    running = true;
+    try {
+      for (const entry of repos.outbox.claimDue({
+        now: new Date(),
+        limit: 20,
+        leaseMs: 60_000,
+        kinds: [SAVINGS_STEP],
+      })) {
+        await runSavingsStep(context, entry);
+      }
+    } catch (err) {
+      app.log.error({ err }, 'outbox run failed');
+    } finally {
+      running = false;
+    }
+  };
+  if (options.outboxWorker !== false) {
+    app.addHook('onReady', async () => {
+      timer = setInterval(() => void drainOutbox(), env.OUTBOX_INTERVAL_MS);
+      timer.unref();
+    });
+  }
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    await Promise.all([fineract.close(), openimis.close()]);
+    db.close();
+  });
+  return app;
+}

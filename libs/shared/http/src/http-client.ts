@@ -127,6 +127,8 @@ export class HttpClient {
     };
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
     const started = new Date();
+    // Masking parses and re-serialises bodies: only pay for it when a request is being recorded.
+    const recording = scope !== undefined;
     const orchestration: Orchestration = {
       name: req.name ?? `${SYSTEM_LABEL[this.system]} ${req.method} ${url.pathname}`,
       request: {
@@ -136,7 +138,7 @@ export class HttpClient {
         querystring: url.search.replace(/^\?/, ''),
         method: req.method,
         headers: maskHeaders(headers),
-        body: bodyText === undefined ? '' : maskBody(bodyText),
+        body: bodyText === undefined || !recording ? '' : maskBody(bodyText),
         timestamp: started.toISOString(),
       },
     };
@@ -153,18 +155,22 @@ export class HttpClient {
       });
       const text = await this.readBody(res.body);
       const responseHeaders = flattenHeaders(res.headers);
-      orchestration.response = {
-        status: res.statusCode,
-        headers: maskHeaders(responseHeaders),
-        body: maskBody(text),
-        timestamp: new Date().toISOString(),
-      };
-      recordOrchestration(orchestration);
+      if (recording) {
+        orchestration.response = {
+          status: res.statusCode,
+          headers: maskHeaders(responseHeaders),
+          body: maskBody(text),
+          timestamp: new Date().toISOString(),
+        };
+        recordOrchestration(orchestration);
+      }
       return { status: res.statusCode, headers: responseHeaders, text };
     } catch (err) {
       const typed = this.toTypedError(err, req, timeoutMs);
-      orchestration.error = { message: typed.message };
-      recordOrchestration(orchestration);
+      if (recording) {
+        orchestration.error = { message: typed.message };
+        recordOrchestration(orchestration);
+      }
       throw typed;
     }
   }

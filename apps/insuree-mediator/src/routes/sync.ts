@@ -1,0 +1,70 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { syncInsurees, type SyncReport } from '@payment-layer/flows-insuree';
+
+/**
+ * `POST|GET /sync/insurees`: pull what changed in openIMIS since the last run (OpenHIM's polling channel calls it
+ * with GET). One run at a time: a trigger while a run is going answers at once that it was skipped.
+ */
+export async function syncRoutes(app: FastifyInstance): Promise<void> {
+  let running: Promise<SyncReport> | undefined;
+  const abort = new AbortController();
+  app.addHook('onClose', async () => {
+    abort.abort();
+    await running?.catch(() => undefined);
+  });
+
+  const handler = async (_request: unknown, reply: FastifyReply): Promise<FastifyReply> => {
+    if (running) {
+      return reply.sendResult({
+        httpStatus: 200,
+        body: {
+          resourceType: 'OperationOutcome',
+          issue: [
+            { severity: 'information', code: 'informational', diagnostics: 'a sync is already running' },
+          ],
+        },
+        properties: { skipped: 'a sync is already running' },
+      });
+    }
+    running = syncInsurees(app.insuree, { signal: abort.signal });
+    try {
+      const r = await running;
+      const failed = r.patients.failed + r.groups.failed;
+      const text = `patients: ${r.patients.created} created, ${r.patients.updated} updated, ${r.patients.unchanged} unchanged, ${r.patients.failed} failed; groups: ${r.groups.created} created, ${r.groups.updated} updated, ${r.groups.unchanged} unchanged, ${r.groups.failed} failed`;
+      app.log.info({ ...flatten(r), durationMs: r.durationMs }, 'insuree sync finished');
+      return await reply.sendResult({
+        httpStatus: 200,
+        body: {
+          resourceType: 'OperationOutcome',
+          issue: [
+            { severity: failed > 0 ? 'warning' : 'information', code: 'informational', diagnostics: text },
+            ...r.failures.map((f) => ({
+              severity: 'error' as const,
+              code: 'processing' as const,
+              diagnostics: `${f.resourceType}/${f.id}: ${f.error}`,
+            })),
+          ],
+        },
+        ...(failed > 0 ? { status: 'Completed with error(s)' as const } : {}),
+        properties: { ...flatten(r), complete: r.complete, durationMs: r.durationMs },
+      });
+    } finally {
+      running = undefined;
+    }
+  };
+  app.post('/sync/insurees', handler);
+  app.get('/sync/insurees', handler);
+}
+
+function flatten(r: SyncReport): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of ['created', 'updated', 'unchanged', 'linked', 'failed'] as const) {
+    out[`patients.${k}`] = r.patients[k];
+    out[`groups.${k}`] = r.groups[k];
+  }
+  out.created = r.patients.created + r.groups.created;
+  out.updated = r.patients.updated + r.groups.updated;
+  out.unchanged = r.patients.unchanged + r.groups.unchanged;
+  out.failed = r.patients.failed + r.groups.failed;
+  return out;
+}
