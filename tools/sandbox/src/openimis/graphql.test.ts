@@ -4,7 +4,6 @@ import { call, login } from './test-helpers';
 
 interface GqlBody {
   // Responses are walked ad hoc in assertions; the exact shape is what the expectations check.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   data?: Record<string, any>;
   errors?: { message: string }[];
 }

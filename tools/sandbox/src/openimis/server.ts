@@ -238,11 +238,14 @@ export async function startOpenImisSimulator(
       if (method !== 'POST') {
         return { status: 405, body: { detail: `Method "${method}" not allowed.` } };
       }
+      // DRF's default parsers also take form bodies here; nothing is parsed without a content type.
+      if (isFormBody(req)) {
+        return login(JSON.stringify(Object.fromEntries(new URLSearchParams(body))));
+      }
       const media = mediaTypeError(req);
       if (media !== undefined) {
         return { status: 415, body: { detail: media } };
       }
-      // DRF parses nothing without a content type: the view then sees no username/password.
       return login(req.headers['content-type'] === undefined ? '' : body);
     }
     const auth = authenticate(req);
@@ -386,6 +389,13 @@ export async function startOpenImisSimulator(
 }
 
 /** DRF parser negotiation: JSON bodies only (a missing content type parses as empty data). */
+function isFormBody(req: IncomingMessage): boolean {
+  return (
+    (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ===
+    'application/x-www-form-urlencoded'
+  );
+}
+
 function mediaTypeError(req: IncomingMessage): string | undefined {
   const contentType = req.headers['content-type'];
   if (contentType === undefined) {
