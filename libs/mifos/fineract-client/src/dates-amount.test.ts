@@ -19,6 +19,13 @@ describe('dates', () => {
       locale: 'en',
     });
     expect(withDates({ a: 1 }, ['activationDate'])).toEqual({ a: 1 });
+    expect(withDates({ transactionAmount: '5.00' })).toEqual({ transactionAmount: '5.00', locale: 'en' });
+    expect(withDates({ dueDate: '2024-03-01', name: 'x' })).toEqual({
+      dueDate: '2024-03-01',
+      name: 'x',
+      dateFormat: 'yyyy-MM-dd',
+      locale: 'en',
+    });
   });
 
   it('parses response date arrays', () => {

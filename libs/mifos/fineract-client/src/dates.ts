@@ -44,8 +44,8 @@ function invalidDate(field: string, value: string): ValidationError {
 }
 
 /**
- * Formats the given date fields of a request body and adds `dateFormat` + `locale` when any date is present —
- * the single place where Fineract request dates are produced.
+ * Formats the given date fields of a request body and adds `dateFormat` + `locale` when any date is present (and
+ * `locale` alone when only amounts are) — the single place where Fineract request dates are produced.
  *
  * @param body - the request body (not modified)
  * @param dateFields - names of the top-level fields holding dates; default: every key ending in `Date` and `dateOfBirth`
@@ -71,9 +71,21 @@ export function withDates(body: object, dateFields?: readonly string[]): Record<
   if (hasDate) {
     out['dateFormat'] = FINERACT_DATE_FORMAT;
     out['locale'] = FINERACT_LOCALE;
+  } else if (Object.keys(out).some((k) => REQUEST_AMOUNT_KEYS.has(k))) {
+    // Fineract reads amounts with extractBigDecimalWithLocaleNamed: a decimal string needs a locale too.
+    out['locale'] = FINERACT_LOCALE;
   }
   return out;
 }
+
+/** Request fields Fineract parses as localised decimals. */
+const REQUEST_AMOUNT_KEYS: ReadonlySet<string> = new Set([
+  'amount',
+  'transactionAmount',
+  'nominalAnnualInterestRate',
+  'overdraftLimit',
+  'minRequiredOpeningBalance',
+]);
 
 /**
  * Parses a Fineract response date: `[yyyy, m, d]` (the usual form), or an ISO `YYYY-MM-DD…` string.
