@@ -151,6 +151,7 @@ function typeFilters(ctx: FhirRequestContext): FilterResult {
     case 'Group':
     case 'ClaimResponse':
     case 'PaymentNotice':
+    case 'Subscription':
       break;
   }
   return { ok: true, filters };
@@ -192,6 +193,7 @@ function orderRecords(
       break;
     }
     case 'PaymentNotice':
+    case 'Subscription':
       list.sort((a, b) => a.seq - b.seq);
       break;
   }

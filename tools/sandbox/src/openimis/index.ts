@@ -28,3 +28,8 @@ export {
   type MutationLogEntry as OpenImisMutationLogEntry,
 } from './store';
 export { PAYMENT_NOTICE_FIXTURE_INVOICE_ID as OPENIMIS_PAYMENT_NOTICE_FIXTURE_INVOICE_ID } from './fixtures';
+export {
+  type SubscriptionSignals as OpenImisSubscriptionSignals,
+  type SubscriptionDelivery as OpenImisSubscriptionDelivery,
+} from './subscriptions';
+export type { StoreWriteEvent as OpenImisStoreWriteEvent } from './store';

@@ -16,6 +16,12 @@ import { signToken, verifyToken } from './jwt';
 import { createPaymentNotice } from './payment-notice';
 import { generatePopulation, type PopulationOptions } from './population';
 import { parseQuery } from './search';
+import {
+  createSubscription,
+  SubscriptionNotifier,
+  type SubscriptionDelivery,
+  type SubscriptionSignals,
+} from './subscriptions';
 import { OpenImisStore, RESOURCE_TYPES, epochSeconds, type OpenImisResourceType } from './store';
 
 /** Options of {@link startOpenImisSimulator}. */
@@ -49,6 +55,11 @@ export interface OpenImisSimulatorOptions {
    * (`RuntimeError`) instead of the production 301. Default false.
    */
   readonly djangoDebug?: boolean;
+  /**
+   * Module signals that push resources to active rest-hook Subscriptions. All off by default, as in openIMIS
+   * (`subscribe_invoice_signal`, `subscribe_insuree_signal`, `subscribe_location_signal`).
+   */
+  readonly subscriptionSignals?: SubscriptionSignals;
 }
 
 /** How {@link OpenImisSimulator.setDown} makes the server unavailable. */
@@ -79,6 +90,10 @@ export interface OpenImisSimulator {
   setLatency(ms: number): void;
   /** Makes every token issued so far expired (clients must log in again). */
   expireAllTokens(): void;
+  /** Every subscription push attempted so far (one attempt each, as openIMIS). */
+  subscriptionDeliveries(): SubscriptionDelivery[];
+  /** Resolves when the pushes started so far have finished. */
+  subscriptionsIdle(): Promise<void>;
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -138,6 +153,8 @@ export async function startOpenImisSimulator(
   let downMode: DownMode | undefined;
 
   seedStore(store, options);
+  // Bound after seeding: the seeded data existed before any subscription.
+  const notifier = new SubscriptionNotifier(store, options.subscriptionSignals ?? {}, clock);
 
   const authenticate = (
     req: IncomingMessage,
@@ -270,6 +287,9 @@ export async function startOpenImisSimulator(
       if (media !== undefined) {
         return outcomeReply(415, 'fatal', media);
       }
+      if (type === 'Subscription') {
+        return createSubscription(store, req.headers['content-type'] === undefined ? '{}' : body);
+      }
       if (type === 'PaymentNotice') {
         return createPaymentNotice(store, req.headers['content-type'] === undefined ? '{}' : body, clock);
       }
@@ -382,7 +402,10 @@ export async function startOpenImisSimulator(
         state.expired = true;
       }
     },
+    subscriptionDeliveries: () => notifier.list(),
+    subscriptionsIdle: () => notifier.idle(),
     async close(): Promise<void> {
+      await notifier.idle();
       await stop(server);
     },
   };

@@ -11,7 +11,14 @@ import { INVOICE_STATUS, POLICY_STATUS, type GeneratedLineItem, type InvoiceStat
 
 /** FhirResource types the simulator serves. Bills are served as `Invoice`. */
 export type OpenImisResourceType =
-  'Patient' | 'Group' | 'Organization' | 'Claim' | 'ClaimResponse' | 'Invoice' | 'PaymentNotice';
+  | 'Patient'
+  | 'Group'
+  | 'Organization'
+  | 'Claim'
+  | 'ClaimResponse'
+  | 'Invoice'
+  | 'PaymentNotice'
+  | 'Subscription';
 
 /** Every served resource type, in path order. */
 export const RESOURCE_TYPES: readonly OpenImisResourceType[] = [
@@ -22,6 +29,7 @@ export const RESOURCE_TYPES: readonly OpenImisResourceType[] = [
   'ClaimResponse',
   'Invoice',
   'PaymentNotice',
+  'Subscription',
 ];
 
 interface StoredRecord {
@@ -29,6 +37,14 @@ interface StoredRecord {
   lastUpdated: Date;
   seq: number;
   numericId: number;
+}
+
+/** A write seen by {@link OpenImisStore.onWrite} listeners. */
+export interface StoreWriteEvent {
+  readonly type: OpenImisResourceType;
+  readonly resource: FhirResource;
+  /** True for an insert, false for a replacement. */
+  readonly created: boolean;
 }
 
 /** The openIMIS-side state of one invoice or bill. */
@@ -150,6 +166,7 @@ export class OpenImisStore {
   private readonly logs: MutationLogEntry[] = [];
   private seq = 0;
   private settling = false;
+  private readonly writeListeners: ((event: StoreWriteEvent) => void)[] = [];
 
   /**
    * @param clock - the simulator clock; every write is stamped with it
@@ -230,7 +247,19 @@ export class OpenImisStore {
     if (type === 'Invoice' && !this.invoiceStates.has(key)) {
       this.invoiceStates.set(key, this.deriveInvoiceState(resource as Invoice, options.invoice));
     }
+    for (const listener of this.writeListeners) {
+      listener({ type, resource, created: existing === undefined });
+    }
     return resource;
+  }
+
+  /**
+   * Registers a listener called after every `put` (create or replace) — the hook the subscription signals use.
+   *
+   * @param listener - called with the written resource
+   */
+  onWrite(listener: (event: StoreWriteEvent) => void): void {
+    this.writeListeners.push(listener);
   }
 
   /**
