@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { request } from 'undici';
 import { startHarness, type Harness } from './harness';
 
 jest.setTimeout(30_000);
@@ -35,7 +34,7 @@ describe('insuree mediator end to end through the OpenHIM core simulator', () =>
 
   const patient = readFileSync(join(__dirname, 'fixtures', 'patient-member.fhir.json'), 'utf8');
   const postThroughRouter = () =>
-    request(`${h.core!.routerUrl}/fhir/Patient`, {
+    fetch(`${h.core!.routerUrl}/fhir/Patient`, {
       method: 'POST',
       headers: { authorization: CLIENT_AUTH, 'content-type': 'application/fhir+json' },
       body: patient,
@@ -55,9 +54,9 @@ describe('insuree mediator end to end through the OpenHIM core simulator', () =>
 
   it('Patient in → client in Fineract → envelope stored by core with orchestrations and masked credentials', async () => {
     const res = await postThroughRouter();
-    expect(res.statusCode).toBe(201);
-    const txId = String(res.headers['x-openhim-transactionid']);
-    await res.body.dump();
+    expect(res.status).toBe(201);
+    const txId = String(res.headers.get('x-openhim-transactionid'));
+    await res.arrayBuffer();
     expect(h.fineract.state.clients.size).toBe(1);
 
     const [tx] = await h.core!.waitForTransactions((t) => t._id === txId);
@@ -93,8 +92,8 @@ describe('insuree mediator end to end through the OpenHIM core simulator', () =>
 
   it('an OpenHIM rerun of the same transaction leaves one client', async () => {
     const res = await postThroughRouter();
-    const txId = String(res.headers['x-openhim-transactionid']);
-    await res.body.dump();
+    const txId = String(res.headers.get('x-openhim-transactionid'));
+    await res.arrayBuffer();
     const rerun = await h.core!.rerunTransaction(txId);
     expect(rerun.parentID).toBe(txId);
     const [done] = await h.core!.waitForTransactions((t) => t._id === rerun._id);

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { request } from 'undici';
 import {
   startFineractSimulator,
   startOpenImisSimulator,
@@ -63,7 +62,7 @@ describe('insuree sync killed mid-run (a real process, SIGKILL)', () => {
         STAGING_DB_PATH: join(dir, 'staging.sqlite'),
       },
     });
-    await until(async () => (await request(`http://127.0.0.1:${port}/health`)).statusCode === 200, 30_000);
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200, 30_000);
     return proc;
   };
 
