@@ -88,7 +88,7 @@ describe('insuree sync killed mid-run (a real process, SIGKILL)', () => {
     const patients = openimis.store.list('Patient').length;
     const families = openimis.store.list('Group').length;
     child = await startMediator();
-    const running = request(`http://127.0.0.1:${port}/sync/insurees`, {
+    const running = fetch(`http://127.0.0.1:${port}/sync/insurees`, {
       method: 'POST',
       headers: { authorization: AUTH },
     }).catch(() => undefined);
