@@ -100,12 +100,12 @@ describe('insuree sync killed mid-run (a real process, SIGKILL)', () => {
 
     fineract.faults.latencyMs = 0;
     child = await startMediator();
-    const res = await request(`http://127.0.0.1:${port}/sync/insurees`, {
+    const res = await fetch(`http://127.0.0.1:${port}/sync/insurees`, {
       method: 'POST',
       headers: { authorization: AUTH },
     });
-    expect(res.statusCode).toBe(200);
-    const body = (await res.body.json()) as { issue: { diagnostics: string }[] };
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { issue: { diagnostics: string }[] };
     expect(body.issue[0]!.diagnostics).toMatch(/0 failed; groups: .* 0 failed/);
 
     const ids = [...fineract.state.clients.values()].map((c) => c.externalId);
