@@ -198,7 +198,7 @@ describe('insuree mediator (app.inject against the openIMIS and Fineract simulat
   it('answers 502 when Fineract is unreachable and 504 when it does not answer in time', async () => {
     await h.close();
     h = await startHarness({ env: { FINERACT_TIMEOUT_MS: '200' } });
-    h.fineract.faults.latencyMs = 1000;
+    h.fineract.faults.latencyMs = 5000;
     const slow = await post('/fhir/Patient', fixture('patient-member.fhir.json'));
     expect(slow.statusCode).toBe(504);
     h.fineract.faults.latencyMs = 0;

@@ -145,34 +145,31 @@ export async function upsertPreparedPatient(
       links.updateMappedHash(link.id, hash);
     }
   } else {
-    const found = await ctx.fineract.getClientByExternalId(uuid);
-    if (found) {
-      ({ clientId, outcome } = await adoptExisting(ctx, uuid, found, payload, hash));
-    } else {
-      try {
-        const created = await ctx.fineract.createClient(payload, { operationKey: `client:${uuid}` });
-        clientId = requireId(created.clientId ?? created.resourceId, 'clientId');
-        outcome = created.write.fromReadBack ? 'linked' : 'created';
-        if (created.savingsId !== undefined) {
-          // Created with `savingsProductId`: Fineract opened the active savings account in the same command.
-          links.upsertLink({
-            openimisType: 'Patient',
-            openimisId: uuid,
-            fineractType: 'savingsAccount',
-            fineractId: created.savingsId,
-          });
-        }
-      } catch (err) {
-        if (!isDuplicateError(err)) {
-          throw err;
-        }
-        // Another request created it between our read and our write: read it back and link it.
-        const existing = await ctx.fineract.getClientByExternalId(uuid);
-        if (!existing) {
-          throw err;
-        }
-        ({ clientId, outcome } = await adoptExisting(ctx, uuid, existing, payload, hash));
+    // Unknown to staging: create. Fineract's unique externalId makes this safe — a client that already exists
+    // (created by a concurrent request, or before staging knew it) answers 403 duplicate and is read back, so
+    // the common path (a new insuree) costs one call instead of a read and a write.
+    try {
+      const created = await ctx.fineract.createClient(payload, { operationKey: `client:${uuid}` });
+      clientId = requireId(created.clientId ?? created.resourceId, 'clientId');
+      outcome = created.write.fromReadBack || created.write.servedFromCache ? 'linked' : 'created';
+      if (created.savingsId !== undefined) {
+        // Created with `savingsProductId`: Fineract opened the active savings account in the same command.
+        links.upsertLink({
+          openimisType: 'Patient',
+          openimisId: uuid,
+          fineractType: 'savingsAccount',
+          fineractId: created.savingsId,
+        });
       }
+    } catch (err) {
+      if (!isDuplicateError(err)) {
+        throw err;
+      }
+      const existing = await ctx.fineract.getClientByExternalId(uuid);
+      if (!existing) {
+        throw err;
+      }
+      ({ clientId, outcome } = await adoptExisting(ctx, uuid, existing, payload, hash));
     }
     link = links.upsertLink({
       openimisType: 'Patient',

@@ -1,0 +1,220 @@
+/**
+ * Insuree mediator benchmark: the mediator runs as its own process (as in production) against the openIMIS and
+ * Fineract simulators running in this process on 127.0.0.1.
+ *
+ * 1. Single-Patient requests (each a new insuree: validate, map, look up, create the client, link) at
+ *    concurrency 1 and 32: requests/s, p50/p99 latency, and the mediator's peak RSS.
+ * 2. A sync of about 10,000 generated insurees in families (POST /sync/insurees): duration and peak RSS.
+ *
+ * Run: `npx tsx tools/bench/src/insuree.bench.ts` (env BENCH_SYNC_FAMILIES, BENCH_REQUESTS to scale).
+ * Writes tools/bench/results/insuree.md.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Pool } from 'undici';
+import { startFineractSimulator, startOpenImisSimulator, type FineractSimulator, type OpenImisSimulator } from '@payment-layer/sandbox';
+
+const ROOT = resolve(__dirname, '../../..');
+const MAIN = join(ROOT, 'apps/insuree-mediator/src/main.ts');
+const ROUTE = { username: 'openhim', password: 'bench-route-password' };
+const AUTH = `Basic ${Buffer.from(`${ROUTE.username}:${ROUTE.password}`).toString('base64')}`;
+const out = (s = ''): void => {
+  process.stdout.write(`${s}\n`);
+};
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Peak resident set size of a process in MiB (Linux VmHWM). */
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+  return kb ? Math.round(Number.parseInt(kb, 10) / 1024) : Number.NaN;
+}
+
+interface Mediator {
+  child: ChildProcess;
+  url: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+async function startMediator(openimis: OpenImisSimulator, fineract: FineractSimulator, extraEnv: Record<string, string> = {}): Promise<Mediator> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'insuree-bench-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      OPENHIM_REGISTER: 'false',
+      MEDIATOR_CLIENT_USERNAME: ROUTE.username,
+      MEDIATOR_CLIENT_PASSWORD: ROUTE.password,
+      OPENIMIS_URL: openimis.fhirBaseUrl,
+      OPENIMIS_GRAPHQL_URL: openimis.graphqlUrl,
+      OPENIMIS_USERNAME: openimis.credentials.username,
+      OPENIMIS_PASSWORD: openimis.credentials.password,
+      FINERACT_URL: fineract.baseUrl,
+      FINERACT_USERNAME: fineract.username,
+      FINERACT_PASSWORD: fineract.password,
+      STAGING_DB_PATH: join(dir, 'staging.sqlite'),
+      ...extraEnv,
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) {
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) {
+      throw new Error('mediator did not start');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    url,
+    dir,
+    async stop() {
+      await new Promise<void>((r) => {
+        child.once('exit', () => r());
+        child.kill('SIGTERM');
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function requestsBench(concurrency: number, bodies: string[]): Promise<{ rps: number; p50: number; p99: number; errors: number; rss: number; n: number }> {
+  const openimis = await startOpenImisSimulator({ population: { families: 0 }, includeFixtures: false });
+  const fineract = await startFineractSimulator();
+  const m = await startMediator(openimis, fineract);
+  const pool = new Pool(m.url, { connections: concurrency });
+  const send = async (body: string): Promise<number> => {
+    const t = process.hrtime.bigint();
+    const res = await pool.request({ method: 'POST', path: '/fhir/Patient', headers: { authorization: AUTH, 'content-type': 'application/fhir+json' }, body });
+    await res.body.dump();
+    if (res.statusCode !== 201) {
+      throw new Error(`status ${res.statusCode}`);
+    }
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
+  // Warm-up: the first requests compile validators and open connections.
+  const warm = bodies.slice(0, 50);
+  for (const b of warm) {
+    await send(b);
+  }
+  const work = bodies.slice(50);
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < work.length) {
+        const body = work[next++] as string;
+        try {
+          latencies.push(await send(body));
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rss = peakRssMiB(m.child.pid ?? 0);
+  await pool.close();
+  await m.stop();
+  await Promise.all([openimis.close(), fineract.close()]);
+  latencies.sort((a, b) => a - b);
+  return { rps: work.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, rss, n: work.length };
+}
+
+async function syncBench(families: number): Promise<{ insurees: number; families: number; seconds: number; rss: number; clients: number; groups: number; status: number }> {
+  const openimis = await startOpenImisSimulator({ seed: 'bench', population: { families }, includeFixtures: false });
+  const fineract = await startFineractSimulator();
+  const m = await startMediator(openimis, fineract);
+  const insurees = openimis.store.list('Patient').length;
+  const started = process.hrtime.bigint();
+  const res = await fetch(`${m.url}/sync/insurees`, { method: 'POST', headers: { authorization: AUTH }, signal: AbortSignal.timeout(600_000) });
+  await res.arrayBuffer();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rss = peakRssMiB(m.child.pid ?? 0);
+  const result = {
+    insurees,
+    families: openimis.store.list('Group').length,
+    seconds,
+    rss,
+    clients: fineract.state.clients.size,
+    groups: fineract.state.groups.size,
+    status: res.status,
+  };
+  await m.stop();
+  await Promise.all([openimis.close(), fineract.close()]);
+  return result;
+}
+
+async function main(): Promise<void> {
+  const requests = Number.parseInt(process.env.BENCH_REQUESTS ?? '3000', 10);
+  const families = Number.parseInt(process.env.BENCH_SYNC_FAMILIES ?? '2860', 10);
+  const source = await startOpenImisSimulator({ seed: 'bench-requests', population: { families: Math.ceil(requests / 3) + 20 }, includeFixtures: false });
+  const bodies = source.store.list('Patient').map((p) => JSON.stringify(p));
+  await source.close();
+  out(`insuree mediator benchmark — ${new Date().toISOString()}, node ${process.version}, ${bodies.length} distinct Patients`);
+
+  const rows: string[] = [];
+  for (const c of [1, 32]) {
+    const r = await requestsBench(c, bodies.slice(0, requests));
+    const line = `| ${c} | ${r.n} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.rss} | ${r.errors} |`;
+    rows.push(line);
+    out(`concurrency ${c}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, peak RSS ${r.rss} MiB, errors ${r.errors}`);
+  }
+  const s = await syncBench(families);
+  out(`sync: ${s.insurees} insurees in ${s.families} families → ${s.clients} clients, ${s.groups} groups in ${s.seconds.toFixed(1)} s (HTTP ${s.status}), peak RSS ${s.rss} MiB`);
+
+  const md = [
+    '# Insuree mediator benchmark',
+    '',
+    `Run ${new Date().toISOString()} with node ${process.version} on this machine (2 cores, shared): the mediator in its own process,`,
+    'the openIMIS and Fineract simulators in the benchmark process, all on 127.0.0.1. Each request is a new insuree',
+    '(validate, map, look up by externalId, create the client, link in staging), so every request writes to Fineract.',
+    '',
+    '| Concurrency | Requests | req/s | p50 ms | p99 ms | Mediator peak RSS MiB | Errors |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    `Goal: ≥ 500 req/s and p99 ≤ 50 ms at concurrency 32.`,
+    '',
+    '| Sync | Insurees | Families | Fineract clients | Fineract groups | Seconds | Mediator peak RSS MiB |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    `| POST /sync/insurees | ${s.insurees} | ${s.families} | ${s.clients} | ${s.groups} | ${s.seconds.toFixed(1)} | ${s.rss} |`,
+    '',
+    'Goal: 10,000 insurees under 60 s with RSS under 300 MB.',
+    '',
+  ].join('\n');
+  writeFileSync(join(ROOT, 'tools/bench/results/insuree.md'), md);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
