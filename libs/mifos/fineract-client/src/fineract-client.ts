@@ -1092,7 +1092,18 @@ export class FineractClient {
         };
       } catch (err) {
         const decision = decide(err);
-        if (decision === 'stop' || sends >= this.retry.maxAttempts) {
+        if (decision === 'stop') {
+          throw err;
+        }
+        if (sends >= this.retry.maxAttempts) {
+          // Still "in flight" after every wait: Fineract may yet apply it, so the outcome is unknown, not failed.
+          if (err instanceof FineractError && err.upstreamStatus === 425) {
+            throw new UpstreamTimeoutError(
+              'fineract',
+              `Fineract was still processing this write after ${sends} attempts; the outcome is unknown`,
+              { cause: err },
+            );
+          }
           throw err;
         }
         if (decision === 'new-key') {

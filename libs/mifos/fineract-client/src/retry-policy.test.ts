@@ -134,6 +134,27 @@ describe('write retry policy (fineract.md §8)', () => {
     expect(t.sleeps.every((ms) => ms > 0)).toBe(true);
   });
 
+  it('when the write is still in flight after every attempt, reports an unknown outcome (504), not a failure', async () => {
+    for (let i = 0; i < 4; i++) {
+      answerFor(
+        t,
+        DEPOSIT_PATH,
+        'pl:deposit:f:1',
+        425,
+        fineractErrorBody(425, 'error.msg.idempotency.in.flight'),
+        {
+          'x-served-from-cache': 'true',
+        },
+      );
+    }
+    const err = await t.client
+      .depositToSavingsAccount(1, DEPOSIT, { operationKey: 'deposit:f' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamTimeoutError);
+    expect((err as UpstreamTimeoutError).statusCode).toBe(504);
+    expect((err as Error).message).toMatch(/outcome is unknown/);
+  });
+
   it('on a Fineract 500 reads back first, then writes with a NEW key', async () => {
     const calls: string[] = [];
     answerFor(t, '/clients', 'pl:client:ext-1:1', 500, SERVER_ERROR);
