@@ -1,0 +1,189 @@
+import { ConfigError } from '@payment-layer/shared-errors';
+import { isCurrencyCode } from '@payment-layer/shared-money';
+import {
+  loadEnvConfig,
+  MEDIATOR_ENV_SCHEMA,
+  mergeEnvSchemas,
+  type EnvSchema,
+  type MediatorEnv,
+} from '@payment-layer/openhim-mediator';
+import type { InsureeFlowSettings } from '@payment-layer/flows-insuree';
+import type { BillsHandledBy, InvoiceFlowSettings } from '@payment-layer/flows-invoice';
+
+/** Environment variables of the invoice mediator (on top of the kit's). */
+export const INVOICE_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA, {
+  type: 'object',
+  required: [
+    'OPENIMIS_URL',
+    'OPENIMIS_USERNAME',
+    'OPENIMIS_PASSWORD',
+    'FINERACT_URL',
+    'FINERACT_USERNAME',
+    'FINERACT_PASSWORD',
+  ],
+  properties: {
+    PORT: {
+      type: 'integer',
+      default: 3002,
+      minimum: 0,
+      maximum: 65535,
+      description: 'Port the mediator listens on.',
+    },
+    STAGING_DB_PATH: {
+      type: 'string',
+      default: 'data/payment-layer.sqlite',
+      description:
+        'SQLite staging database shared with the payment mediator (ledger, links, sync cursors, audit); created and migrated at boot.',
+    },
+    OPENIMIS_URL: {
+      type: 'string',
+      pattern: '^https?://',
+      description: 'openIMIS FHIR R4 base URL, e.g. https://openimis.example.org/api/api_fhir_r4/',
+    },
+    OPENIMIS_GRAPHQL_URL: {
+      type: 'string',
+      pattern: '^https?://',
+      description: 'openIMIS GraphQL URL (default: derived from OPENIMIS_URL, …/api/graphql).',
+    },
+    OPENIMIS_USERNAME: { type: 'string', minLength: 1, description: 'openIMIS API user.' },
+    OPENIMIS_PASSWORD: { type: 'string', minLength: 1, secret: true, description: 'openIMIS API password.' },
+    OPENIMIS_CA_FILE: { type: 'string', description: 'Extra CA certificates (PEM) to trust for openIMIS.' },
+    OPENIMIS_TIMEOUT_MS: {
+      type: 'integer',
+      default: 20_000,
+      minimum: 100,
+      description: 'Time limit of one openIMIS call.',
+    },
+    FINERACT_URL: {
+      type: 'string',
+      pattern: '^https?://',
+      description: 'Fineract API base URL, e.g. https://fineract.example.org:8443/fineract-provider/api/v1',
+    },
+    FINERACT_TENANT_ID: {
+      type: 'string',
+      default: 'default',
+      description: 'Fineract tenant (Fineract-Platform-TenantId).',
+    },
+    FINERACT_USERNAME: { type: 'string', minLength: 1, description: 'Fineract API user.' },
+    FINERACT_PASSWORD: { type: 'string', minLength: 1, secret: true, description: 'Fineract API password.' },
+    FINERACT_CA_FILE: { type: 'string', description: 'Extra CA certificates (PEM) to trust for Fineract.' },
+    FINERACT_ALLOW_SELF_SIGNED: {
+      type: 'boolean',
+      default: false,
+      description: "Accept Fineract's self-signed development certificate. Never in production.",
+    },
+    FINERACT_TIMEOUT_MS: {
+      type: 'integer',
+      default: 20_000,
+      minimum: 100,
+      description: 'Time limit of one Fineract call.',
+    },
+  },
+});
+
+/** Typed environment of the invoice mediator. */
+export interface InvoiceEnv extends MediatorEnv {
+  STAGING_DB_PATH: string;
+  OPENIMIS_URL: string;
+  OPENIMIS_GRAPHQL_URL?: string;
+  OPENIMIS_USERNAME: string;
+  OPENIMIS_PASSWORD: string;
+  OPENIMIS_CA_FILE?: string;
+  OPENIMIS_TIMEOUT_MS: number;
+  FINERACT_URL: string;
+  FINERACT_TENANT_ID: string;
+  FINERACT_USERNAME: string;
+  FINERACT_PASSWORD: string;
+  FINERACT_CA_FILE?: string;
+  FINERACT_ALLOW_SELF_SIGNED: boolean;
+  FINERACT_TIMEOUT_MS: number;
+}
+
+/**
+ * Reads the invoice mediator's configuration from the environment (fails at boot naming the variable).
+ *
+ * @param env - defaults to process.env
+ * @returns typed config
+ */
+export function loadInvoiceEnv(env: Record<string, string | undefined> = process.env): InvoiceEnv {
+  return loadEnvConfig<InvoiceEnv>(INVOICE_ENV_SCHEMA, { env });
+}
+
+/** The operator config (OpenHIM console) of the invoice mediator; keys match `mediator.json` configDefs. */
+export interface InvoiceRemoteConfig extends Record<string, unknown> {
+  fineractOfficeId: number;
+  chargeId: number;
+  currency: string;
+  billsHandledBy: BillsHandledBy;
+  paymentTypeId: number;
+  checkOpenImisStatus: boolean;
+  syncPageSize: number;
+}
+
+/**
+ * Cross-field and range checks of the operator config (beyond what configDefs express); a failing change is
+ * refused and the previous config kept.
+ *
+ * @param c - candidate config
+ */
+export function checkInvoiceConfig(c: InvoiceRemoteConfig): void {
+  const positiveInt = (name: keyof InvoiceRemoteConfig, max: number): void => {
+    const v = c[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
+      throw new ConfigError(`${String(name)} must be an integer from 1 to ${max}`);
+    }
+  };
+  positiveInt('fineractOfficeId', Number.MAX_SAFE_INTEGER);
+  positiveInt('chargeId', Number.MAX_SAFE_INTEGER);
+  positiveInt('paymentTypeId', Number.MAX_SAFE_INTEGER);
+  positiveInt('syncPageSize', 1000);
+  if (!isCurrencyCode(c.currency)) {
+    throw new ConfigError(`currency must be an ISO 4217 code, not "${String(c.currency)}"`);
+  }
+  if (c.billsHandledBy !== 'invoice' && c.billsHandledBy !== 'claim') {
+    throw new ConfigError('billsHandledBy must be invoice or claim');
+  }
+}
+
+/**
+ * The invoice flow settings for the config in force, with the business date of today.
+ *
+ * @param c - operator config
+ * @param today - business date
+ * @returns settings for the invoice flow
+ */
+export function invoiceFlowSettings(c: InvoiceRemoteConfig, today: Date = new Date()): InvoiceFlowSettings {
+  return {
+    chargeId: c.chargeId,
+    currency: c.currency,
+    fineractOfficeId: c.fineractOfficeId,
+    billsHandledBy: c.billsHandledBy,
+    checkOpenImisStatus: c.checkOpenImisStatus,
+    syncPageSize: c.syncPageSize,
+    today: today.toISOString().slice(0, 10),
+  };
+}
+
+/**
+ * Settings of the insuree flow when it creates the client of a Patient recipient: one client at a time, no
+ * savings account (the insuree mediator opens it when configured), no phone number (Fineract requires unique
+ * numbers and families often share one; the insuree mediator adds it under its own config).
+ *
+ * @param c - operator config
+ * @param today - business date
+ * @returns settings for the insuree flow
+ */
+export function insureeSettingsFor(c: InvoiceRemoteConfig, today: Date = new Date()): InsureeFlowSettings {
+  return {
+    fineractOfficeId: c.fineractOfficeId,
+    createSavingsAccount: false,
+    batchSize: 1,
+    syncPageSize: c.syncPageSize,
+    syncConcurrency: 1,
+    mappingConfig: {
+      officeId: c.fineractOfficeId,
+      today: today.toISOString().slice(0, 10),
+      sendMobileNo: false,
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { syncInvoices, type InvoiceSyncReport } from '@payment-layer/flows-invoice';
+
+/**
+ * `POST|GET /sync/invoices`: pull the contribution invoices changed in openIMIS since the last run (OpenHIM's
+ * polling channel calls it with GET). One run at a time: a trigger while a run is going answers at once.
+ */
+export async function syncRoutes(app: FastifyInstance): Promise<void> {
+  let running: Promise<InvoiceSyncReport> | undefined;
+  const abort = new AbortController();
+  app.addHook('onClose', async () => {
+    abort.abort();
+    await running?.catch(() => undefined);
+  });
+
+  const handler = async (_request: unknown, reply: FastifyReply): Promise<FastifyReply> => {
+    if (running) {
+      return reply.sendResult({
+        httpStatus: 200,
+        body: {
+          resourceType: 'OperationOutcome',
+          issue: [
+            { severity: 'information', code: 'informational', diagnostics: 'a sync is already running' },
+          ],
+        },
+        properties: { skipped: 'a sync is already running' },
+      });
+    }
+    running = syncInvoices(app.invoice, { signal: abort.signal });
+    try {
+      const r = await running;
+      const { charged, unchanged, skipped, failed } = r.counts;
+      const text = `invoices: ${charged} charged, ${unchanged} unchanged, ${skipped} skipped, ${failed} failed`;
+      return await reply.sendResult({
+        httpStatus: 200,
+        body: {
+          resourceType: 'OperationOutcome',
+          issue: [
+            { severity: failed > 0 ? 'warning' : 'information', code: 'informational', diagnostics: text },
+            ...r.failures.map((f) => ({
+              severity: 'error' as const,
+              code: 'processing' as const,
+              diagnostics: `Invoice/${f.id}: ${f.error}`,
+            })),
+          ],
+        },
+        ...(failed > 0 ? { status: 'Completed with error(s)' as const } : {}),
+        properties: { charged, unchanged, skipped, failed, complete: r.complete, durationMs: r.durationMs },
+      });
+    } finally {
+      running = undefined;
+    }
+  };
+  app.post('/sync/invoices', handler);
+  app.get('/sync/invoices', handler);
+}

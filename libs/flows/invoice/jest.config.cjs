@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'flows-invoice',
+  preset: '../../../jest.preset.cjs',
+  rootDir: __dirname,
+};

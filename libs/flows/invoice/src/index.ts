@@ -1,0 +1,6 @@
+export * from './bundle';
+export * from './context';
+export * from './invoice';
+export * from './quirks';
+export * from './recipient';
+export * from './sync';

@@ -1,0 +1,148 @@
+import type { Invoice, Organization } from 'fhir/r4';
+import { isUuid, parseReference } from '@payment-layer/fhir-util';
+import {
+  isDuplicateError,
+  type ClientCreateRequest,
+  type ClientData,
+} from '@payment-layer/mifos-fineract-client';
+import { upsertPatient } from '@payment-layer/flows-insuree';
+import { MappingError, NotFoundError, ValidationError } from '@payment-layer/shared-errors';
+import type { InvoiceFlowContext } from './context';
+
+/** FHIR types an invoice recipient may have. */
+export type RecipientType = 'Patient' | 'Organization';
+
+/** The Fineract client an invoice is charged to. */
+export interface ResolvedRecipient {
+  readonly type: RecipientType;
+  /** openIMIS UUID of the recipient, lower case. */
+  readonly id: string;
+  readonly fineractClientId: number;
+  /** `known`: linked in staging already (no call); otherwise what the upsert did. */
+  readonly outcome: 'known' | 'created' | 'updated' | 'unchanged' | 'linked';
+}
+
+const RECIPIENT = 'Invoice.recipient';
+
+/**
+ * Reads `Invoice.recipient` (`Patient/<uuid>` or `Organization/<uuid>`, relative, absolute or by UUID identifier).
+ *
+ * @param invoice - a validated Invoice
+ * @returns type and lower-case UUID
+ * @throws ValidationError naming Invoice.recipient when it is missing or malformed
+ * @throws MappingError naming Invoice.recipient for another type (e.g. the legacy `Group`)
+ */
+export function parseRecipient(invoice: Invoice): { type: RecipientType; id: string } {
+  const ref = parseReference(invoice.recipient);
+  const id = ref.id !== undefined && ref.id !== '' ? ref.id : ref.identifierValue;
+  if (invoice.recipient === undefined || id === undefined || !isUuid(id)) {
+    throw new ValidationError('Invoice.recipient must reference a Patient or an Organization by UUID', {
+      issues: [{ message: 'a Patient or Organization reference by UUID is required', location: RECIPIENT }],
+    });
+  }
+  if (ref.resourceType !== 'Patient' && ref.resourceType !== 'Organization') {
+    throw new MappingError(
+      `Invoice.recipient of type ${ref.resourceType ?? 'unknown'} cannot be charged (Patient or Organization expected)`,
+      { issues: [{ message: 'Patient or Organization expected', location: RECIPIENT }] },
+    );
+  }
+  return { type: ref.resourceType, id: id.toLowerCase() };
+}
+
+/**
+ * Resolves an invoice recipient to its Fineract client: a staging link when there is one (no call); otherwise the
+ * resource is read from openIMIS and upserted by externalId — a Patient through the insuree flow (the same client
+ * and keys as the insuree mediator), an Organization as an entity client.
+ *
+ * @param ctx - flow context
+ * @param recipient - from {@link parseRecipient}
+ * @returns the client id and what was done
+ * @throws MappingError (422) naming Invoice.recipient when openIMIS does not know the recipient or it cannot be mapped
+ */
+export async function resolveRecipient(
+  ctx: InvoiceFlowContext,
+  recipient: { type: RecipientType; id: string },
+): Promise<ResolvedRecipient> {
+  const link = ctx.repos.links.findByOpenimis(recipient.type, recipient.id, 'client');
+  if (link) {
+    return { ...recipient, fineractClientId: link.fineractId, outcome: 'known' };
+  }
+  const what = `${recipient.type}/${recipient.id}`;
+  try {
+    if (recipient.type === 'Patient') {
+      const patient = await ctx.openimis.read('Patient', recipient.id);
+      const r = await upsertPatient(ctx.insuree, patient);
+      return { ...recipient, fineractClientId: r.fineractClientId, outcome: r.outcome };
+    }
+    const organization = await ctx.openimis.read('Organization', recipient.id);
+    return { ...recipient, ...(await upsertOrganization(ctx, recipient.id, organization)) };
+  } catch (err) {
+    // The recipient's own problems are this invoice's problem: report them on Invoice.recipient. Upstream
+    // failures (5xx, timeouts, Fineract 4xx) keep their own status.
+    if (err instanceof NotFoundError) {
+      throw new MappingError(`recipient ${what} is unknown to openIMIS`, {
+        cause: err,
+        issues: [{ message: `${what} not found in openIMIS`, location: RECIPIENT }],
+      });
+    }
+    if (err instanceof ValidationError || err instanceof MappingError) {
+      throw new MappingError(`recipient ${what} cannot become a Fineract client: ${err.message}`, {
+        cause: err,
+        issues: [{ message: err.message, location: RECIPIENT }],
+      });
+    }
+    throw err;
+  }
+}
+
+async function upsertOrganization(
+  ctx: InvoiceFlowContext,
+  uuid: string,
+  organization: Organization,
+): Promise<{ fineractClientId: number; outcome: ResolvedRecipient['outcome'] }> {
+  const settings = ctx.settings();
+  // The typed Fineract verbs add dateFormat/locale themselves.
+  const {
+    dateFormat: _f,
+    locale: _l,
+    ...mapped
+  } = ctx.mappings.organizationToClient.apply(organization, {
+    config: { officeId: settings.fineractOfficeId, today: settings.today },
+  }) as unknown as ClientCreateRequest & { dateFormat?: string; locale?: string };
+  const payload: ClientCreateRequest = { ...mapped, externalId: uuid };
+  let found: ClientData | undefined = await ctx.fineract.getClientByExternalId(uuid);
+  let clientId: number;
+  let outcome: ResolvedRecipient['outcome'];
+  if (found) {
+    clientId = found.id;
+    outcome = 'linked';
+  } else {
+    try {
+      const created = await ctx.fineract.createClient(payload, { operationKey: `client:${uuid}` });
+      const id = created.clientId ?? created.resourceId;
+      if (id === undefined) {
+        throw new ValidationError('Fineract answered without clientId');
+      }
+      clientId = id;
+      outcome = created.write.fromReadBack || created.write.servedFromCache ? 'linked' : 'created';
+    } catch (err) {
+      if (!isDuplicateError(err)) {
+        throw err;
+      }
+      // Created by a concurrent request (or the claim mediator) between our read and our write: link it.
+      found = await ctx.fineract.getClientByExternalId(uuid);
+      if (!found) {
+        throw err;
+      }
+      clientId = found.id;
+      outcome = 'linked';
+    }
+  }
+  ctx.repos.links.upsertLink({
+    openimisType: 'Organization',
+    openimisId: uuid,
+    fineractType: 'client',
+    fineractId: clientId,
+  });
+  return { fineractClientId: clientId, outcome };
+}
