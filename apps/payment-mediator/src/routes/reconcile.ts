@@ -1,0 +1,77 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { reconcile, type ReconcileReport } from '@payment-layer/flows-payment';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * `POST|GET /sync/reconcile[?from=YYYY-MM-DD&to=YYYY-MM-DD]` (OpenHIM's polling channel calls it with GET): the
+ * reconciliation run; the default period is the last 7 days up to tomorrow. One run at a time.
+ */
+export async function reconcileRoutes(app: FastifyInstance): Promise<void> {
+  let running: Promise<ReconcileReport> | undefined;
+  app.addHook('onClose', async () => {
+    await running?.catch(() => undefined);
+  });
+  const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    if (running) {
+      return reply.sendResult({
+        httpStatus: 200,
+        body: {
+          resourceType: 'OperationOutcome',
+          issue: [
+            {
+              severity: 'information',
+              code: 'informational',
+              diagnostics: 'a reconciliation is already running',
+            },
+          ],
+        },
+        properties: { skipped: 'a reconciliation is already running' },
+      });
+    }
+    const q = (request.query ?? {}) as Record<string, unknown>;
+    const now = app.payment.now ? app.payment.now() : new Date();
+    const from =
+      typeof q.from === 'string' ? q.from : new Date(now.getTime() - 7 * DAY_MS).toISOString().slice(0, 10);
+    const to = typeof q.to === 'string' ? q.to : new Date(now.getTime() + DAY_MS).toISOString().slice(0, 10);
+    running = reconcile(app.payment, { from, to });
+    try {
+      const r = await running;
+      const open = r.discrepancies.filter((d) => !d.repaired);
+      return await reply.sendResult({
+        httpStatus: 200,
+        body: {
+          resourceType: 'OperationOutcome',
+          issue: [
+            {
+              severity: open.length > 0 ? 'warning' : 'information',
+              code: 'informational',
+              diagnostics: `${r.invoices} invoices, ${r.consistent} consistent, ${r.repaired} repaired, ${open.length} discrepancies`,
+            },
+            ...r.discrepancies.map((d) => ({
+              severity: d.repaired ? ('information' as const) : ('warning' as const),
+              code: 'business-rule' as const,
+              diagnostics: `${d.kind}${d.code ? ` ${d.code}` : ''}${d.paymentId ? ` payment ${d.paymentId}` : ''}: ${d.detail}`,
+            })),
+          ],
+        },
+        ...(open.length > 0 ? { status: 'Completed with error(s)' as const } : {}),
+        properties: {
+          from: r.period.from,
+          to: r.period.to,
+          invoices: r.invoices,
+          consistent: r.consistent,
+          repaired: r.repaired,
+          discrepancies: open.length,
+          'payments.matched': r.payments.matched,
+          'payments.needs_attention': r.payments.needs_attention,
+          'payments.ignored': r.payments.ignored,
+        },
+      });
+    } finally {
+      running = undefined;
+    }
+  };
+  app.post('/sync/reconcile', handler);
+  app.get('/sync/reconcile', handler);
+}

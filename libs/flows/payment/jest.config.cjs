@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'flows-payment',
+  preset: '../../../jest.preset.cjs',
+  rootDir: __dirname,
+};

@@ -1,0 +1,85 @@
+import type { PaymentNotice } from 'fhir/r4';
+import { Decimal } from 'decimal.js';
+import { NotFoundError, ValidationError } from '@payment-layer/shared-errors';
+import { assertValidResource, isUuid, parseReference } from '@payment-layer/fhir-util';
+import { parseDecimal } from '@payment-layer/shared-money';
+import type { PaymentFlowContext } from './context';
+import { recordIncomingPayment, type PaymentOutcome } from './record';
+
+/** Result of {@link handlePaymentNotice}. */
+export interface PaymentNoticeOutcome extends PaymentOutcome {
+  /** openIMIS invoice/bill UUID the notice pays. */
+  readonly invoiceUuid: string;
+}
+
+/**
+ * Records a FHIR PaymentNotice from another rail (a bank, a mobile-money aggregator) like a Fineract payment:
+ * once per payment identifier (source `fhir`), accumulated on the invoice, the PaymentNotice to openIMIS enqueued
+ * when the invoice is fully paid. The caller is answered synchronously, so input it can correct is refused and
+ * nothing is recorded: an invalid resource → 400, no payment identifier → 400, a `request` that is not
+ * `Invoice/<uuid>` → 400, an invoice or bill the ledger does not know → 404. A payment to a known invoice that
+ * cannot be applied (other currency, zero or negative amount, over-payment) is recorded `needs_attention`.
+ *
+ * @param ctx - flow context
+ * @param resource - the PaymentNotice as received
+ * @returns the outcome (`duplicate` for a replay)
+ * @throws ValidationError, NotFoundError as above; ConflictError for a known identifier with another body
+ */
+export function handlePaymentNotice(ctx: PaymentFlowContext, resource: unknown): PaymentNoticeOutcome {
+  const notice: PaymentNotice = assertValidResource(resource, 'PaymentNotice');
+  const identifier = notice.identifier?.find((i) => typeof i.value === 'string' && i.value !== '');
+  if (!identifier?.value) {
+    throw new ValidationError('PaymentNotice.identifier is required: it is the payment id of the rail', {
+      issues: [
+        {
+          message: 'a payment identifier is required',
+          location: 'PaymentNotice.identifier',
+          code: 'required',
+        },
+      ],
+    });
+  }
+  const ref = parseReference(notice.request);
+  if ((ref.resourceType !== 'Invoice' && ref.resourceType !== 'Bill') || !isUuid(ref.id)) {
+    throw new ValidationError(
+      'PaymentNotice.request must reference Invoice/<openIMIS invoice or bill UUID>',
+      {
+        issues: [{ message: 'not Invoice/<uuid>', location: 'PaymentNotice.request', code: 'value' }],
+      },
+    );
+  }
+  const invoiceUuid = ref.id.toLowerCase();
+  const invoice = ctx.repos.ledger.getInvoiceByOpenimisId(invoiceUuid);
+  if (invoice === undefined) {
+    throw new NotFoundError(`no invoice or bill ${invoiceUuid} is awaiting payment here`, {
+      issues: [
+        {
+          message: `unknown ${ref.resourceType} ${invoiceUuid}`,
+          location: 'PaymentNotice.request',
+          code: 'not-found',
+        },
+      ],
+    });
+  }
+  // The schema guarantees a decimal value; it may be negative or zero (kept for an operator, never applied).
+  const value = notice.amount.value;
+  const amount = parseDecimal(value, { location: 'PaymentNotice.amount.value' });
+  const currency = notice.amount.currency;
+  if (currency === undefined) {
+    throw new ValidationError('PaymentNotice.amount.currency is required', {
+      issues: [{ message: 'required', location: 'PaymentNotice.amount.currency', code: 'required' }],
+    });
+  }
+  const sourceTxnId = identifier.system ? `${identifier.system}|${identifier.value}` : identifier.value;
+  const outcome = recordIncomingPayment(ctx, {
+    source: 'fhir',
+    sourceTxnId,
+    invoice,
+    amount: new Decimal(amount).toFixed(),
+    currency,
+    payerRef: notice.payee?.reference ?? null,
+    reference: notice.payment.reference ?? identifier.value,
+    requestText: JSON.stringify(resource),
+  });
+  return { ...outcome, invoiceUuid };
+}

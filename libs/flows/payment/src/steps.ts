@@ -1,0 +1,269 @@
+import type { PaymentNotice } from 'fhir/r4';
+import { createHash } from 'node:crypto';
+import { Decimal } from 'decimal.js';
+import { MediatorError } from '@payment-layer/shared-errors';
+import { money, toFhirMoney } from '@payment-layer/shared-money';
+import { OpenImisMutationError, type PaymentRecord } from '@payment-layer/fhir-openimis-client';
+import {
+  nextAttemptDelayMs,
+  type InvoiceState,
+  type LedgerInvoice,
+  type OutboxEntry,
+} from '@payment-layer/staging-db';
+import { nowOf, type PaymentFlowContext } from './context';
+import {
+  PAYMENT_NOTICE_STEP,
+  PAYMENT_STEP_KINDS,
+  PREMIUM_STEP,
+  VERIFY_PAID_STEP,
+  type PaymentStepPayload,
+} from './record';
+
+/** Result of one outbox step run. */
+export interface PaymentStepResult {
+  readonly entryId: number;
+  readonly kind: string;
+  /** `done`: finished; `retry`: failed, due again later; `dead`: handed to an operator. */
+  readonly state: 'done' | 'retry' | 'dead';
+  readonly detail?: string;
+}
+
+/** Lease of a claimed step: long enough for a premium mutation poll; a crashed worker's step is re-claimed after. */
+export const PAYMENT_STEP_LEASE_MS = 120_000;
+
+/** openIMIS invoice status PAID (reference §6.6). */
+const OPENIMIS_PAID = 2;
+
+/**
+ * The `payment.reference` of our PaymentNotice for a ledger invoice; also how a notice already sent is found
+ * again (openIMIS stores it as the payment's `payerRef`).
+ *
+ * @param ledgerInvoiceId - ledger invoice id
+ * @returns `PaymentReconciliation/<id>`
+ */
+export function paymentReference(ledgerInvoiceId: number): string {
+  return `PaymentReconciliation/${ledgerInvoiceId}`;
+}
+
+/**
+ * Runs one claimed payment outbox entry and completes or fails it (with back-off):
+ * - `openimis.paymentNotice`: openIMIS does not de-duplicate notices, so the payments it already holds for the
+ *   invoice are read first and a payment whose `payerRef` is ours (`PaymentReconciliation/<ledger id>`) completes
+ *   the step without posting; otherwise the PaymentNotice is posted (amount = the invoice total exactly). The
+ *   ledger invoice moves `paid` → `notified`.
+ * - `openimis.verifyPaid`: GraphQL must read PAID (`notified` → `verified`); otherwise the step is retried, and
+ *   after `maxVerifyAttempts` the invoice goes to `needs_attention` and the step is dead.
+ * - `openimis.premium`: `createPremium` for the policy of the invoice line with a clientMutationId derived from
+ *   the invoice, then its mutation log is polled (`verified` → `premium_recorded`); an earlier run's mutation is
+ *   found by that id first, so a crash never records two premiums.
+ *
+ * @param ctx - flow context
+ * @param entry - a claimed entry of one of {@link PAYMENT_STEP_KINDS}
+ * @returns what became of it
+ */
+export async function runPaymentStep(
+  ctx: PaymentFlowContext,
+  entry: OutboxEntry,
+): Promise<PaymentStepResult> {
+  const payload = entry.payload as PaymentStepPayload;
+  try {
+    let detail: Record<string, unknown>;
+    switch (entry.kind) {
+      case PAYMENT_NOTICE_STEP:
+        detail = await sendPaymentNotice(ctx, payload);
+        break;
+      case VERIFY_PAID_STEP:
+        detail = await verifyPaid(ctx, payload);
+        break;
+      case PREMIUM_STEP:
+        detail = await recordPremium(ctx, payload);
+        break;
+      default:
+        throw new StepError(`unknown payment step ${entry.kind}`, false);
+    }
+    ctx.repos.outbox.complete(entry.id, detail);
+    return { entryId: entry.id, kind: entry.kind, state: 'done' };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const permanent = (err instanceof StepError && !err.retryable) || err instanceof OpenImisMutationError;
+    const tooMany = entry.kind === VERIFY_PAID_STEP && entry.attempts >= ctx.settings().maxVerifyAttempts;
+    if (permanent || tooMany) {
+      ctx.repos.outbox.markDead(entry.id, message);
+      flagInvoice(ctx, payload, `${entry.kind} failed: ${message}`);
+      ctx.log.error(
+        { outboxId: entry.id, kind: entry.kind, invoiceUuid: payload.invoiceUuid, err: message },
+        'payment step dead',
+      );
+      return { entryId: entry.id, kind: entry.kind, state: 'dead', detail: message };
+    }
+    const delay = nextAttemptDelayMs(entry.attempts);
+    ctx.repos.outbox.fail(entry.id, message, new Date(nowOf(ctx).getTime() + delay));
+    ctx.log.warn(
+      {
+        outboxId: entry.id,
+        kind: entry.kind,
+        invoiceUuid: payload.invoiceUuid,
+        retryable: err instanceof MediatorError ? err.retryable : undefined,
+        err: message,
+      },
+      'payment step will be retried',
+    );
+    return { entryId: entry.id, kind: entry.kind, state: 'retry', detail: message };
+  }
+}
+
+/**
+ * Claims and runs the payment steps that are due (one worker tick). Steps of one invoice run in order; a failed
+ * step holds back the later ones of its invoice until it succeeds.
+ *
+ * @param ctx - flow context
+ * @param options - how many entries to claim at most (default 50)
+ * @returns the results, in the order run
+ */
+export async function runDuePaymentSteps(
+  ctx: PaymentFlowContext,
+  options: { readonly limit?: number } = {},
+): Promise<PaymentStepResult[]> {
+  const results: PaymentStepResult[] = [];
+  // Later steps of an invoice become claimable when the earlier one completes: claim again until nothing is due.
+  for (let round = 0; round < 10; round++) {
+    const claimed = ctx.repos.outbox.claimDue({
+      now: nowOf(ctx),
+      limit: options.limit ?? 50,
+      leaseMs: PAYMENT_STEP_LEASE_MS,
+      kinds: PAYMENT_STEP_KINDS,
+    });
+    if (claimed.length === 0) {
+      break;
+    }
+    for (const entry of claimed) {
+      results.push(await runPaymentStep(ctx, entry));
+    }
+  }
+  return results;
+}
+
+class StepError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'StepError';
+  }
+}
+
+function ledgerInvoice(ctx: PaymentFlowContext, p: PaymentStepPayload): LedgerInvoice {
+  const invoice = ctx.repos.ledger.getInvoiceById(p.ledgerInvoiceId);
+  if (invoice === undefined) {
+    throw new StepError(`ledger invoice ${p.ledgerInvoiceId} is gone`, false);
+  }
+  return invoice;
+}
+
+/** Moves the invoice forward, tolerating a replay that finds it there already. */
+function advance(ctx: PaymentFlowContext, p: PaymentStepPayload, from: InvoiceState, to: InvoiceState): void {
+  const invoice = ledgerInvoice(ctx, p);
+  if (invoice.state === from) {
+    ctx.repos.ledger.updateInvoice(invoice.id, { state: to, expectedState: from });
+  }
+}
+
+function flagInvoice(ctx: PaymentFlowContext, p: PaymentStepPayload, reason: string): void {
+  try {
+    ctx.repos.ledger.updateInvoice(p.ledgerInvoiceId, { state: 'needs_attention', attentionReason: reason });
+  } catch (err) {
+    ctx.log.error({ ledgerInvoiceId: p.ledgerInvoiceId, err: String(err) }, 'could not flag the invoice');
+  }
+}
+
+function isOurPayment(record: PaymentRecord, reference: string): boolean {
+  return record.payerRef === reference;
+}
+
+async function sendPaymentNotice(
+  ctx: PaymentFlowContext,
+  p: PaymentStepPayload,
+): Promise<Record<string, unknown>> {
+  const invoice = ledgerInvoice(ctx, p);
+  if (invoice.state === 'needs_attention' || invoice.state === 'cancelled') {
+    throw new StepError(`invoice ${invoice.code} is ${invoice.state}`, false);
+  }
+  const reference = paymentReference(p.ledgerInvoiceId);
+  // Read back first: a notice posted by an earlier attempt (a crash or a timeout after openIMIS stored it) must
+  // not be posted again, since openIMIS would record a second payment.
+  const existing = (await ctx.openimis.findInvoicePayments(p.invoiceUuid)).find((r) =>
+    isOurPayment(r, reference),
+  );
+  if (existing) {
+    advance(ctx, p, 'paid', 'notified');
+    return { paymentNoticeId: existing.id, readBack: true };
+  }
+  const now = nowOf(ctx);
+  const notice: PaymentNotice = {
+    resourceType: 'PaymentNotice',
+    status: 'active',
+    request: { reference: `Invoice/${p.invoiceUuid}`, type: p.kind === 'bill' ? 'Bill' : 'Invoice' },
+    created: now.toISOString(),
+    payment: { reference },
+    paymentDate: now.toISOString().slice(0, 10),
+    recipient: { reference: ctx.settings().noticeRecipient },
+    amount: toFhirMoney(money(p.amount, p.currency)),
+    paymentStatus: {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/paymentstatus', code: 'paid' }],
+    },
+  };
+  const created = await ctx.openimis.createPaymentNotice(notice);
+  advance(ctx, p, 'paid', 'notified');
+  return { paymentNoticeId: created.id ?? null, readBack: false };
+}
+
+async function verifyPaid(ctx: PaymentFlowContext, p: PaymentStepPayload): Promise<Record<string, unknown>> {
+  const status = await ctx.openimis.getInvoiceStatus(p.invoiceUuid, p.kind);
+  if (status.status !== OPENIMIS_PAID) {
+    throw new StepError(
+      `openIMIS reads ${p.kind} ${p.code} as ${status.statusName} (${status.status}), not PAID`,
+      true,
+    );
+  }
+  advance(ctx, p, 'notified', 'verified');
+  return { openimisStatus: status.statusName };
+}
+
+async function recordPremium(
+  ctx: PaymentFlowContext,
+  p: PaymentStepPayload,
+): Promise<Record<string, unknown>> {
+  const settings = ctx.settings();
+  const clientMutationId = createHash('sha256').update(`premium:${p.invoiceUuid}`).digest('hex').slice(0, 32);
+  const timeoutMs = settings.mutationTimeoutMs;
+  // An earlier attempt may have started the mutation already: its log, found by the same id, decides.
+  try {
+    await ctx.openimis.waitForMutation(clientMutationId, { timeoutMs: 1, intervalMs: 1 });
+    advance(ctx, p, 'verified', 'premium_recorded');
+    return { clientMutationId, readBack: true };
+  } catch (err) {
+    if (err instanceof OpenImisMutationError || !(err instanceof MediatorError) || err.statusCode !== 504) {
+      throw err;
+    }
+  }
+  const status = await ctx.openimis.getInvoiceStatus(p.invoiceUuid, p.kind);
+  const line = status.lineItems.find((l) => l.lineTypeName === 'policy' && l.lineId) ?? status.lineItems[0];
+  if (!line?.lineId) {
+    throw new StepError(`invoice ${p.code} has no policy line: no premium to record`, false);
+  }
+  const amount = line.amountTotal ?? p.amount;
+  await ctx.openimis.createPremium({
+    policyUuid: line.lineId,
+    amount: new Decimal(amount).toFixed(2),
+    receipt: p.code.slice(0, 50),
+    payDate: nowOf(ctx).toISOString().slice(0, 10),
+    payType: settings.premiumPayType,
+    isPhotoFee: false,
+    clientMutationId,
+    ...(settings.premiumAction ? { action: settings.premiumAction } : {}),
+  });
+  await ctx.openimis.waitForMutation(clientMutationId, { timeoutMs });
+  advance(ctx, p, 'verified', 'premium_recorded');
+  return { clientMutationId, policyUuid: line.lineId };
+}
