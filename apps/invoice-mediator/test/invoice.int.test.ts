@@ -117,6 +117,25 @@ describe('invoice mediator: POST /fhir/Invoice', () => {
     expect(h.repos.ledger.getInvoiceByOpenimisId(invoice.id!)).toBeUndefined();
   });
 
+  it('skips a bill while bills are handled by the claim mediator (the default)', async () => {
+    const bill = copy(invoice);
+    bill.type = {
+      coding: [
+        {
+          system: 'https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/bill-type',
+          code: 'claim-batch',
+        },
+      ],
+    };
+    const r = await post(bill);
+    expect(r.status).toBe(200);
+    expect(r.envelope.properties).toMatchObject({
+      outcome: 'skipped',
+      reason: 'bills are handled by the claim mediator',
+    });
+    expect(charges()).toHaveLength(0);
+  });
+
   it('skips an invoice that openIMIS already reports paid', async () => {
     h.openimis.store.setInvoiceStatus(invoice.id!, 2);
     const r = await post(invoice);
@@ -155,29 +174,23 @@ describe('invoice mediator: POST /fhir/Invoice', () => {
     expect(charges()).toHaveLength(0);
   });
 
-  it('answers 502 when Fineract fails the charge, and a retry applies exactly one charge', async () => {
-    h.fineract.faults.failNext({ method: 'POST', path: /^\/clients\/\d+\/charges$/ }, 503, undefined, 10);
-    const failed = await post(invoice);
-    expect(failed.status).toBe(502);
-    expect(charges()).toHaveLength(0);
-    const row = h.repos.ledger.getInvoiceByOpenimisId(invoice.id!);
-    expect(row).toMatchObject({ state: 'awaiting_payment', fineractChargeId: null });
-
-    h.fineract.faults.reset();
-    const retried = await post(invoice);
-    expect(retried.status).toBe(201);
-    expect(charges()).toHaveLength(1);
-    expect(h.repos.ledger.getInvoiceByOpenimisId(invoice.id!)?.fineractChargeId).toBe(charges()[0]?.id);
-    expect((await post(invoice)).envelope.properties?.outcome).toBe('unchanged');
-    expect(charges()).toHaveLength(1);
-  });
-
-  it('replays the first charge when its answer was lost after Fineract applied it', async () => {
-    h.fineract.faults.timeoutAfterCommit({ method: 'POST', path: /^\/clients\/\d+\/charges$/ }, { count: 1 });
-    const r = await post(invoice);
+  it('charges an invoice of an Organization to its entity client, created once', async () => {
+    const org = h.openimis.store.list('Organization').find((o) => /^[0-9a-f-]{36}$/i.test(String(o.id)));
+    if (!org) {
+      throw new Error('the simulator has no Organization with a UUID');
+    }
+    const forOrg = copy(invoice);
+    forOrg.recipient = { reference: `Organization/${org.id}`, type: 'Organization' };
+    const r = await post(forOrg);
     expect(r.status).toBe(201);
-    expect(charges()).toHaveLength(1);
-    expect(h.repos.ledger.getInvoiceByOpenimisId(invoice.id!)?.fineractChargeId).toBe(charges()[0]?.id);
+    const client = h.fineract.state.clients.get(Number(r.envelope.properties?.fineractClientId));
+    expect(client).toMatchObject({ legalFormId: 2, externalId: String(org.id).toLowerCase() });
+    expect(r.envelope.properties?.recipient).toBe(`Organization/${String(org.id).toLowerCase()}`);
+    const second = copy(h.invoices()[1]!);
+    second.recipient = forOrg.recipient;
+    expect((await post(second)).status).toBe(201);
+    expect([...h.fineract.state.clients.values()].filter((c) => c.legalFormId === 2)).toHaveLength(1);
+    expect(charges()).toHaveLength(2);
   });
 
   it('processes a Bundle entry by entry', async () => {
