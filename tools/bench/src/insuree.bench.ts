@@ -15,7 +15,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pool } from 'undici';
-import { startFineractSimulator, startOpenImisSimulator, type FineractSimulator, type OpenImisSimulator } from '@payment-layer/sandbox';
+import {
+  startFineractSimulator,
+  startOpenImisSimulator,
+  type FineractSimulator,
+  type OpenImisSimulator,
+} from '@payment-layer/sandbox';
 
 const ROOT = resolve(__dirname, '../../..');
 const MAIN = join(ROOT, 'apps/insuree-mediator/src/main.ts');
@@ -47,7 +52,11 @@ interface Mediator {
   stop(): Promise<void>;
 }
 
-async function startMediator(openimis: OpenImisSimulator, fineract: FineractSimulator, extraEnv: Record<string, string> = {}): Promise<Mediator> {
+async function startMediator(
+  openimis: OpenImisSimulator,
+  fineract: FineractSimulator,
+  extraEnv: Record<string, string> = {},
+): Promise<Mediator> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'insuree-bench-'));
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
@@ -92,7 +101,9 @@ async function startMediator(openimis: OpenImisSimulator, fineract: FineractSimu
     dir,
     async stop() {
       await new Promise<void>((r) => {
-        child.once('exit', () => r());
+        child.once('exit', () => {
+          r();
+        });
         child.kill('SIGTERM');
       });
       rmSync(dir, { recursive: true, force: true });
@@ -104,14 +115,22 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function requestsBench(concurrency: number, bodies: string[]): Promise<{ rps: number; p50: number; p99: number; errors: number; rss: number; n: number }> {
+async function requestsBench(
+  concurrency: number,
+  bodies: string[],
+): Promise<{ rps: number; p50: number; p99: number; errors: number; rss: number; n: number }> {
   const openimis = await startOpenImisSimulator({ population: { families: 0 }, includeFixtures: false });
   const fineract = await startFineractSimulator();
   const m = await startMediator(openimis, fineract);
   const pool = new Pool(m.url, { connections: concurrency });
   const send = async (body: string): Promise<number> => {
     const t = process.hrtime.bigint();
-    const res = await pool.request({ method: 'POST', path: '/fhir/Patient', headers: { authorization: AUTH, 'content-type': 'application/fhir+json' }, body });
+    const res = await pool.request({
+      method: 'POST',
+      path: '/fhir/Patient',
+      headers: { authorization: AUTH, 'content-type': 'application/fhir+json' },
+      body,
+    });
     await res.body.dump();
     if (res.statusCode !== 201) {
       throw new Error(`status ${res.statusCode}`);
@@ -146,16 +165,41 @@ async function requestsBench(concurrency: number, bodies: string[]): Promise<{ r
   await m.stop();
   await Promise.all([openimis.close(), fineract.close()]);
   latencies.sort((a, b) => a - b);
-  return { rps: work.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, rss, n: work.length };
+  return {
+    rps: work.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+    rss,
+    n: work.length,
+  };
 }
 
-async function syncBench(families: number): Promise<{ insurees: number; families: number; seconds: number; rss: number; clients: number; groups: number; status: number }> {
-  const openimis = await startOpenImisSimulator({ seed: 'bench', population: { families }, includeFixtures: false });
+async function syncBench(
+  families: number,
+): Promise<{
+  insurees: number;
+  families: number;
+  seconds: number;
+  rss: number;
+  clients: number;
+  groups: number;
+  status: number;
+}> {
+  const openimis = await startOpenImisSimulator({
+    seed: 'bench',
+    population: { families },
+    includeFixtures: false,
+  });
   const fineract = await startFineractSimulator();
   const m = await startMediator(openimis, fineract);
   const insurees = openimis.store.list('Patient').length;
   const started = process.hrtime.bigint();
-  const res = await fetch(`${m.url}/sync/insurees`, { method: 'POST', headers: { authorization: AUTH }, signal: AbortSignal.timeout(600_000) });
+  const res = await fetch(`${m.url}/sync/insurees`, {
+    method: 'POST',
+    headers: { authorization: AUTH },
+    signal: AbortSignal.timeout(600_000),
+  });
   await res.arrayBuffer();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const rss = peakRssMiB(m.child.pid ?? 0);
@@ -176,20 +220,30 @@ async function syncBench(families: number): Promise<{ insurees: number; families
 async function main(): Promise<void> {
   const requests = Number.parseInt(process.env.BENCH_REQUESTS ?? '3000', 10);
   const families = Number.parseInt(process.env.BENCH_SYNC_FAMILIES ?? '2860', 10);
-  const source = await startOpenImisSimulator({ seed: 'bench-requests', population: { families: Math.ceil(requests / 3) + 20 }, includeFixtures: false });
+  const source = await startOpenImisSimulator({
+    seed: 'bench-requests',
+    population: { families: Math.ceil(requests / 3) + 20 },
+    includeFixtures: false,
+  });
   const bodies = source.store.list('Patient').map((p) => JSON.stringify(p));
   await source.close();
-  out(`insuree mediator benchmark — ${new Date().toISOString()}, node ${process.version}, ${bodies.length} distinct Patients`);
+  out(
+    `insuree mediator benchmark — ${new Date().toISOString()}, node ${process.version}, ${bodies.length} distinct Patients`,
+  );
 
   const rows: string[] = [];
   for (const c of [1, 32]) {
     const r = await requestsBench(c, bodies.slice(0, requests));
     const line = `| ${c} | ${r.n} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.rss} | ${r.errors} |`;
     rows.push(line);
-    out(`concurrency ${c}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, peak RSS ${r.rss} MiB, errors ${r.errors}`);
+    out(
+      `concurrency ${c}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, peak RSS ${r.rss} MiB, errors ${r.errors}`,
+    );
   }
   const s = await syncBench(families);
-  out(`sync: ${s.insurees} insurees in ${s.families} families → ${s.clients} clients, ${s.groups} groups in ${s.seconds.toFixed(1)} s (HTTP ${s.status}), peak RSS ${s.rss} MiB`);
+  out(
+    `sync: ${s.insurees} insurees in ${s.families} families → ${s.clients} clients, ${s.groups} groups in ${s.seconds.toFixed(1)} s (HTTP ${s.status}), peak RSS ${s.rss} MiB`,
+  );
 
   const md = [
     '# Insuree mediator benchmark',
