@@ -117,6 +117,16 @@ describe('invoice mediator: POST /fhir/Invoice', () => {
     expect(h.repos.ledger.getInvoiceByOpenimisId(invoice.id!)).toBeUndefined();
   });
 
+  it('sets a charged invoice that is cancelled later aside for an operator (its charge must be waived)', async () => {
+    await post(invoice);
+    const r = await post({ ...copy(invoice), status: 'cancelled' });
+    expect(r.status).toBe(200);
+    expect(r.envelope.properties).toMatchObject({ outcome: 'skipped', ledgerState: 'needs_attention' });
+    const row = h.repos.ledger.getInvoiceByOpenimisId(invoice.id!);
+    expect(row?.attentionReason).toMatch(/cancelled.*Fineract charge \d+ is open/);
+    expect(charges()).toHaveLength(1);
+  });
+
   it('skips a bill while bills are handled by the claim mediator (the default)', async () => {
     const bill = copy(invoice);
     bill.type = {

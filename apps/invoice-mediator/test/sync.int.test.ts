@@ -56,4 +56,20 @@ describe('invoice mediator: POST|GET /sync/invoices', () => {
     expect(second).toMatchObject({ charged: 4, failed: 0 });
     expect(h.fineract.state.clientCharges.size).toBe(4);
   });
+
+  it('sets a changed known invoice aside for an operator without holding the cursor or charging again', async () => {
+    await sync();
+    const [first] = h.invoices();
+    const stored = h.openimis.store.get('Invoice', first!.id!) as { totalGross: { value: number } };
+    stored.totalGross.value += 1;
+    h.openimis.store.touch('Invoice', first!.id!);
+    const second = await sync();
+    expect(second).toMatchObject({ charged: 0, flagged: 1, failed: 0 });
+    expect(h.repos.ledger.getInvoiceByOpenimisId(first!.id!)?.state).toBe('needs_attention');
+    expect(h.fineract.state.clientCharges.size).toBe(4);
+    // Set aside, not failed: the run completes and the cursor moves on; still no second charge.
+    expect(await sync()).toMatchObject({ charged: 0, failed: 0, complete: true });
+    expect(h.fineract.state.clientCharges.size).toBe(4);
+    expect(h.repos.cursors.getCursor('Invoice:invoice')?.lastRunOutcome).toBe('succeeded');
+  });
 });

@@ -30,6 +30,7 @@ export function invoiceResult(r: InvoiceProcessResult): MediatorResult {
       outcome: r.outcome,
       reason: r.reason,
       recipient: r.recipient ? `${r.recipient.type}/${r.recipient.id}` : undefined,
+      recipientClient: r.recipient?.outcome,
       ledgerState: r.ledgerState,
     },
   };

@@ -29,14 +29,15 @@ export async function syncRoutes(app: FastifyInstance): Promise<void> {
     running = syncInvoices(app.invoice, { signal: abort.signal });
     try {
       const r = await running;
-      const { charged, unchanged, skipped, failed } = r.counts;
-      const text = `invoices: ${charged} charged, ${unchanged} unchanged, ${skipped} skipped, ${failed} failed`;
+      const { charged, unchanged, skipped, flagged, failed } = r.counts;
+      const text = `invoices: ${charged} charged, ${unchanged} unchanged, ${skipped} skipped, ${flagged} flagged for an operator, ${failed} failed`;
+      const problems = failed + flagged;
       return await reply.sendResult({
         httpStatus: 200,
         body: {
           resourceType: 'OperationOutcome',
           issue: [
-            { severity: failed > 0 ? 'warning' : 'information', code: 'informational', diagnostics: text },
+            { severity: problems > 0 ? 'warning' : 'information', code: 'informational', diagnostics: text },
             ...r.failures.map((f) => ({
               severity: 'error' as const,
               code: 'processing' as const,
@@ -44,8 +45,16 @@ export async function syncRoutes(app: FastifyInstance): Promise<void> {
             })),
           ],
         },
-        ...(failed > 0 ? { status: 'Completed with error(s)' as const } : {}),
-        properties: { charged, unchanged, skipped, failed, complete: r.complete, durationMs: r.durationMs },
+        ...(problems > 0 ? { status: 'Completed with error(s)' as const } : {}),
+        properties: {
+          charged,
+          unchanged,
+          skipped,
+          flagged,
+          failed,
+          complete: r.complete,
+          durationMs: r.durationMs,
+        },
       });
     } finally {
       running = undefined;

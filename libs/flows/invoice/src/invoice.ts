@@ -51,6 +51,18 @@ const NOT_CHARGEABLE_OPENIMIS_STATUS: Readonly<Record<number, string>> = {
   7: 'already paid and reconciled in openIMIS',
 };
 
+/** Where a flagged change shows in the Invoice. */
+const CHANGED_FIELD_LOCATION: Readonly<Record<string, string>> = {
+  amount: 'Invoice.totalGross.value',
+  currency: 'Invoice.totalGross.currency',
+  code: 'Invoice.identifier',
+  kind: 'Invoice.type',
+  recipientType: 'Invoice.recipient',
+  recipientId: 'Invoice.recipient',
+  fineractClientId: 'Invoice.recipient',
+  fineractChargeId: 'Invoice',
+};
+
 /** FHIR statuses that must never be charged. */
 const NOT_CHARGEABLE_FHIR_STATUS: Readonly<Record<string, string>> = {
   draft: 'Invoice.status is draft',
@@ -143,7 +155,14 @@ export async function processInvoice(
     ctx.log.warn({ openimisId, code, changes: what }, 'known invoice changed in openIMIS; flagged');
     throw new ConflictError(
       `invoice ${code} changed in openIMIS (${what}): flagged for an operator, not charged again`,
-      { issues: [{ message: `changed: ${what}`, location: 'Invoice.totalGross' }] },
+      {
+        issues: upsert.changes
+          .filter((c) => !c.applied)
+          .map((c) => ({
+            message: `${c.field} changed from ${String(c.stored)} to ${String(c.incoming)}`,
+            location: CHANGED_FIELD_LOCATION[c.field] ?? 'Invoice',
+          })),
+      },
     );
   }
   const row = upsert.invoice;
@@ -282,12 +301,15 @@ function skip(
   stored: LedgerInvoice | undefined,
 ): InvoiceProcessResult {
   let row = stored;
-  // An invoice charged earlier and now cancelled or paid elsewhere: its Fineract charge must be waived or
-  // reconciled by an operator, so the ledger says so (never silently).
-  if (row && row.fineractChargeId !== null && row.state === 'awaiting_payment') {
+  // An invoice recorded earlier and now cancelled or paid elsewhere: its Fineract charge (if applied) must be
+  // waived or reconciled by an operator, and no payment may be matched to it meanwhile — the ledger says so.
+  if (row && row.state === 'awaiting_payment') {
+    const charge =
+      row.fineractChargeId !== null ? `Fineract charge ${row.fineractChargeId} is open` : 'no charge applied';
     row = ctx.repos.ledger.updateInvoice(row.id, {
       state: 'needs_attention',
-      attentionReason: `not chargeable any more (${reason}) while Fineract charge ${row.fineractChargeId} is open`,
+      attentionReason: `not chargeable any more (${reason}); ${charge}`,
+      expectedState: 'awaiting_payment',
     });
   }
   ctx.log.info({ openimisId, reason }, 'invoice skipped');

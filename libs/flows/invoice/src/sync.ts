@@ -1,4 +1,6 @@
 import type { SyncCursor } from '@payment-layer/fhir-openimis-client';
+import { getOpenImisUuid } from '@payment-layer/fhir-util';
+import { ConflictError } from '@payment-layer/shared-errors';
 import type { InvoiceFlowContext } from './context';
 import { processInvoice, type InvoiceOutcome } from './invoice';
 
@@ -7,10 +9,11 @@ export const INVOICE_SYNC_CURSOR = 'Invoice:invoice';
 
 /** Result of {@link syncInvoices}. */
 export interface InvoiceSyncReport {
-  readonly counts: Record<InvoiceOutcome | 'failed', number>;
+  /** `flagged`: changed known invoices set aside for an operator (`needs_attention`); they do not hold the cursor. */
+  readonly counts: Record<InvoiceOutcome | 'flagged' | 'failed', number>;
   /** Whether the window was walked to its end (false when stopped early). */
   readonly complete: boolean;
-  /** First failures (id + message), for the operator. */
+  /** First failures and flagged invoices (id + message), for the operator. */
   readonly failures: readonly { readonly id: string; readonly error: string }[];
   readonly durationMs: number;
 }
@@ -41,10 +44,11 @@ export async function syncInvoices(
   options: InvoiceSyncOptions = {},
 ): Promise<InvoiceSyncReport> {
   const started = new Date();
-  const counts: Record<InvoiceOutcome | 'failed', number> = {
+  const counts: Record<InvoiceOutcome | 'flagged' | 'failed', number> = {
     charged: 0,
     unchanged: 0,
     skipped: 0,
+    flagged: 0,
     failed: 0,
   };
   const failures: { id: string; error: string }[] = [];
@@ -68,18 +72,24 @@ export async function syncInvoices(
     try {
       const r = await processInvoice(ctx, item.resource);
       counts[r.outcome]++;
-      if (!blocked) {
-        saveCursor(ctx, item.cursor);
-      }
     } catch (err) {
-      counts.failed++;
-      blocked = true;
+      if (isSetAside(ctx, item.resource, err)) {
+        // Recorded in the ledger for an operator: pulling it again cannot help, so it does not hold the cursor.
+        counts.flagged++;
+      } else {
+        counts.failed++;
+        blocked = true;
+      }
       if (failures.length < MAX_REPORTED_FAILURES) {
         failures.push({
           id: String(item.resource.id),
           error: err instanceof Error ? err.message : String(err),
         });
       }
+    }
+    // Advance only through the unbroken run of successes: everything after a failure is pulled again next time.
+    if (!blocked) {
+      saveCursor(ctx, item.cursor);
     }
     processed++;
     if (options.signal?.aborted || (options.limit !== undefined && processed >= options.limit)) {
@@ -103,6 +113,14 @@ export async function syncInvoices(
     failures,
     durationMs: Date.now() - started.getTime(),
   };
+}
+
+function isSetAside(ctx: InvoiceFlowContext, resource: { id?: string }, err: unknown): boolean {
+  if (!(err instanceof ConflictError)) {
+    return false;
+  }
+  const uuid = getOpenImisUuid(resource);
+  return uuid !== undefined && ctx.repos.ledger.getInvoiceByOpenimisId(uuid)?.state === 'needs_attention';
 }
 
 function saveCursor(ctx: InvoiceFlowContext, cursor: SyncCursor): void {
