@@ -33,6 +33,11 @@ export const INSUREE_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA
       description:
         'SQLite staging database (links, outbox, sync cursors, audit); created and migrated at boot.',
     },
+    STAGING_MIGRATIONS_DIR: {
+      type: 'string',
+      description:
+        'Folder of the staging SQL migrations (set by the container image; default: the source tree).',
+    },
     OPENIMIS_URL: {
       type: 'string',
       pattern: '^https?://',
@@ -89,6 +94,7 @@ export const INSUREE_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA
 /** Typed environment of the insuree mediator. */
 export interface InsureeEnv extends MediatorEnv {
   STAGING_DB_PATH: string;
+  STAGING_MIGRATIONS_DIR?: string;
   OPENIMIS_URL: string;
   OPENIMIS_GRAPHQL_URL?: string;
   OPENIMIS_USERNAME: string;
