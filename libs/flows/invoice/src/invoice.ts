@@ -7,7 +7,7 @@ import {
   type InvoiceKind,
 } from '@payment-layer/fhir-util';
 import type { ClientChargeApplyRequest } from '@payment-layer/mifos-fineract-client';
-import { isPositive, parseFhirMoney, type Money } from '@payment-layer/shared-money';
+import { isPositive, moneyEquals, parseFhirMoney, type Money } from '@payment-layer/shared-money';
 import type { LedgerInvoice } from '@payment-layer/staging-db';
 import { ConflictError, ValidationError } from '@payment-layer/shared-errors';
 import type { InvoiceFlowContext } from './context';
@@ -188,7 +188,10 @@ export async function processInvoice(
     return { ...base, outcome: 'skipped', reason: `ledger state is ${row.state}`, ledgerState: row.state };
   }
 
-  const applied = await applyCharge(ctx, invoice, openimisId, recipient.fineractClientId);
+  const applied = await applyCharge(ctx, invoice, openimisId, recipient.fineractClientId, {
+    amount: row.amount,
+    currency: row.currency,
+  });
   const attached = ctx.repos.ledger.attachFineractCharge(row.id, {
     clientId: recipient.fineractClientId,
     chargeId: applied.chargeId,
@@ -267,6 +270,7 @@ async function applyCharge(
   invoice: Invoice,
   openimisId: string,
   clientId: number,
+  ledgerTotal: Money,
 ): Promise<{ chargeId: number; replayed: boolean }> {
   const settings = ctx.settings();
   const {
@@ -276,6 +280,12 @@ async function applyCharge(
   } = ctx.mappings.invoiceToClientCharge.apply(invoice, {
     config: { chargeId: settings.chargeId, currency: settings.currency },
   }) as unknown as ClientChargeApplyRequest & { dateFormat?: string; locale?: string };
+  // The charge must be exactly the amount the ledger expects to be paid (the PaymentNotice must match it later).
+  if (!moneyEquals({ amount: String(payload.amount), currency: settings.currency }, ledgerTotal)) {
+    throw new ConflictError(
+      `the mapped charge amount ${String(payload.amount)} differs from the ledger amount ${ledgerTotal.amount}`,
+    );
+  }
   // Fineract refuses a charge due before the client's activation (a client created today for last month's
   // invoice): such a charge falls due on the activation date instead.
   const client = await ctx.fineract.getClient(clientId);
