@@ -261,7 +261,9 @@ async function main(): Promise<void> {
               r();
               return;
             }
-            child.once('exit', () => { r(); });
+            child.once('exit', () => {
+              r();
+            });
             child.kill('SIGTERM');
           }),
       ),
