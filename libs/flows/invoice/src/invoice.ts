@@ -281,9 +281,9 @@ async function applyCharge(
     config: { chargeId: settings.chargeId, currency: settings.currency },
   }) as unknown as ClientChargeApplyRequest & { dateFormat?: string; locale?: string };
   // The charge must be exactly the amount the ledger expects to be paid (the PaymentNotice must match it later).
-  if (!moneyEquals({ amount: String(payload.amount), currency: settings.currency }, ledgerTotal)) {
+  if (!moneyEquals({ amount: payload.amount, currency: settings.currency }, ledgerTotal)) {
     throw new ConflictError(
-      `the mapped charge amount ${String(payload.amount)} differs from the ledger amount ${ledgerTotal.amount}`,
+      `the mapped charge amount ${payload.amount} differs from the ledger amount ${ledgerTotal.amount}`,
     );
   }
   // Fineract refuses a charge due before the client's activation (a client created today for last month's
