@@ -216,6 +216,9 @@ async function demo(
   out(
     `  → ${sync.statusCode} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${syncBody.issue?.[0]?.diagnostics ?? ''}`,
   );
+  for (const issue of (syncBody.issue ?? []).slice(1, 6)) {
+    out(`    ${issue.diagnostics ?? ''}`);
+  }
   out(`  OpenHIM transaction ${tx2}`);
   const stored = sims.core.getTransaction(tx2);
   out(`  properties stored by OpenHIM: ${JSON.stringify(stored?.properties ?? {})}`);
