@@ -7,6 +7,7 @@ import type {
 } from '@payment-layer/staging-db';
 import type { PaymentFlowContext } from './context';
 import { paidInvoiceSteps } from './record';
+import { retryOutboxEntry } from './steps';
 import { checkPeriod, paymentsInPeriod, type Period } from './reconciliation';
 
 /** What a reconciliation found wrong with one invoice or payment. */
@@ -168,7 +169,7 @@ export async function reconcile(ctx: PaymentFlowContext, period: Partial<Period>
         }
         add('payment-notice-missing', 'no PaymentNotice step: enqueued', true);
       } else if (step.state === 'dead') {
-        ctx.repos.outbox.retryNow(step.id, { resetAttempts: true });
+        retryOutboxEntry(ctx.repos, step.id);
         add(
           'payment-notice-dead',
           `PaymentNotice step ${step.id} was dead (${step.lastError ?? ''}): retried`,

@@ -123,6 +123,12 @@ export function paidInvoiceSteps(invoice: LedgerInvoice, settings: PaymentFlowSe
   return steps;
 }
 
+/** Digits after the point as written (`"0.30"` → 2; decimal.js drops trailing zeros). */
+function scaleOf(amount: string): number {
+  const dot = amount.indexOf('.');
+  return dot < 0 ? 0 : amount.length - dot - 1;
+}
+
 interface Decision {
   readonly state: PaymentState;
   readonly reason?: string;
@@ -187,7 +193,11 @@ function decide(p: IncomingPayment, invoice: LedgerInvoice | undefined): Decisio
     state: 'matched',
     amount,
     currency,
-    update: { paidAmount: paid.toFixed(), fullyPaid: paid.equals(total) },
+    // Written with the invoice's scale (0.30, not 0.3) so ledger amounts read alike.
+    update: {
+      paidAmount: paid.toFixed(Math.max(scaleOf(invoice.amount), paid.decimalPlaces())),
+      fullyPaid: paid.equals(total),
+    },
   };
 }
 

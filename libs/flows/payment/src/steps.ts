@@ -1,7 +1,7 @@
 import type { PaymentNotice } from 'fhir/r4';
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import { MediatorError } from '@payment-layer/shared-errors';
+import { MediatorError, NotFoundError } from '@payment-layer/shared-errors';
 import { money, toFhirMoney } from '@payment-layer/shared-money';
 import { OpenImisMutationError, type PaymentRecord } from '@payment-layer/fhir-openimis-client';
 import {
@@ -9,6 +9,7 @@ import {
   type InvoiceState,
   type LedgerInvoice,
   type OutboxEntry,
+  type StagingRepositories,
 } from '@payment-layer/staging-db';
 import { nowOf, type PaymentFlowContext } from './context';
 import {
@@ -266,4 +267,44 @@ async function recordPremium(
   await ctx.openimis.waitForMutation(clientMutationId, { timeoutMs });
   advance(ctx, p, 'verified', 'premium_recorded');
   return { clientMutationId, policyUuid: line.lineId };
+}
+
+/** The ledger state an invoice is in while each step is due (what a retry restores). */
+const STATE_BEFORE_STEP: Readonly<Record<string, InvoiceState>> = {
+  [PAYMENT_NOTICE_STEP]: 'paid',
+  [VERIFY_PAID_STEP]: 'notified',
+  [PREMIUM_STEP]: 'verified',
+};
+
+/**
+ * Operator retry of an outbox entry: makes it due now with a fresh attempt count. When the entry is a payment step
+ * whose failure handed its invoice to an operator, the invoice goes back to the state the step expects, so the
+ * step can run (the PaymentNotice step still reads openIMIS back first: a retry never pays twice).
+ *
+ * @param repos - staging repositories
+ * @param outboxId - the entry
+ * @returns the entry, due now
+ * @throws NotFoundError when there is no such entry; ConflictError when it is running or done
+ */
+export function retryOutboxEntry(repos: StagingRepositories, outboxId: number): OutboxEntry {
+  const entry = repos.outbox.get(outboxId);
+  if (entry === undefined) {
+    throw new NotFoundError(`no outbox entry ${outboxId}`);
+  }
+  const restore = STATE_BEFORE_STEP[entry.kind];
+  if (restore !== undefined) {
+    const p = entry.payload as PaymentStepPayload;
+    const invoice = repos.ledger.getInvoiceById(p.ledgerInvoiceId);
+    if (
+      invoice?.state === 'needs_attention' &&
+      invoice.attentionReason?.startsWith(`${entry.kind} failed:`)
+    ) {
+      repos.ledger.updateInvoice(invoice.id, {
+        state: restore,
+        attentionReason: null,
+        expectedState: 'needs_attention',
+      });
+    }
+  }
+  return repos.outbox.retryNow(outboxId, { resetAttempts: true });
 }

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'ops',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};

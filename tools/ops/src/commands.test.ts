@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ValidationError } from '@payment-layer/shared-errors';
+import {
+  createRepositories,
+  openStagingDb,
+  type StagingDb,
+  type StagingRepositories,
+} from '@payment-layer/staging-db';
+import { attentionCommand, outboxCommand, reportCommand, retryCommand, runCommand } from './commands';
+
+const INVOICE = '6b0d7a3e-2f41-4c55-9a8e-1c2b3d4e5f60';
+const TODAY = new Date().toISOString().slice(0, 10);
+const TOMORROW = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+
+describe('ops CLI commands on a staging file', () => {
+  let dir: string;
+  let db: StagingDb;
+  let repos: StagingRepositories;
+  let invoiceId: number;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ops-'));
+    db = openStagingDb({ path: join(dir, 'staging.sqlite') });
+    db.migrate();
+    repos = createRepositories(db);
+    const { invoice } = repos.ledger.upsertInvoice({
+      openimisInvoiceId: INVOICE,
+      code: 'IV-TEST-000000001-2024-05',
+      kind: 'invoice',
+      recipientType: 'Patient',
+      recipientId: '7c0d7a3e-2f41-4c55-9a8e-1c2b3d4e5f61',
+      amount: '100.00',
+      currency: 'USD',
+    });
+    invoiceId = invoice.id;
+    repos.ledger.recordPayment({
+      payment: {
+        source: 'fineract-savings',
+        sourceTxnId: '47',
+        amount: '15.00',
+        currency: 'USD',
+        receivedAt: new Date(),
+        state: 'needs_attention',
+        reason: 'no invoice code in receipt',
+      },
+    });
+    repos.ledger.updateInvoice(invoiceId, { state: 'paid', paidAmount: '100.00' });
+    const { entry } = repos.outbox.enqueue({
+      kind: 'openimis.paymentNotice',
+      idempotencyKey: `payment-notice:${INVOICE}`,
+      payload: {
+        ledgerInvoiceId: invoiceId,
+        invoiceUuid: INVOICE,
+        code: 'IV-TEST-000000001-2024-05',
+        kind: 'invoice',
+        amount: '100.00',
+        currency: 'USD',
+      },
+      aggregateRef: `invoice:${INVOICE}`,
+    });
+    repos.outbox.claim(entry.id, { now: new Date(), leaseMs: 1000 });
+    repos.outbox.markDead(entry.id, 'openIMIS answered 500');
+    repos.ledger.updateInvoice(invoiceId, {
+      state: 'needs_attention',
+      attentionReason: 'openimis.paymentNotice failed: openIMIS answered 500',
+    });
+  });
+
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('attention lists the invoice and the payment with their reasons', () => {
+    const out = attentionCommand(repos);
+    expect(out.data.invoices.map((i) => i.id)).toEqual([invoiceId]);
+    expect(out.data.payments).toHaveLength(1);
+    expect(out.text).toContain('openimis.paymentNotice failed: openIMIS answered 500');
+    expect(out.text).toContain('fineract-savings 47 15.00 USD');
+  });
+
+  it('outbox --state dead lists the dead entry; a bad state is refused', () => {
+    const out = outboxCommand(repos, { state: 'dead' });
+    expect(out.data).toHaveLength(1);
+    expect(out.text).toMatch(/1 dead/);
+    expect(out.text).toContain('openIMIS answered 500');
+    expect(() => outboxCommand(repos, { state: 'zombie' })).toThrow(ValidationError);
+  });
+
+  it('retry makes the dead entry due now and hands the invoice back to the step', () => {
+    const [dead] = outboxCommand(repos, { state: 'dead' }).data;
+    const out = retryCommand(repos, String(dead?.id));
+    expect(out.data).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(repos.ledger.getInvoiceById(invoiceId)).toMatchObject({ state: 'paid', attentionReason: null });
+    expect(outboxCommand(repos, { state: 'dead' }).data).toHaveLength(0);
+    expect(() => retryCommand(repos, 'x')).toThrow('usage: retry <outboxId>');
+    expect(() => retryCommand(repos, '999')).toThrow('no outbox entry 999');
+  });
+
+  it('report prints the ledger reconciliation for a period', () => {
+    const out = reportCommand(repos, { from: TODAY, to: TOMORROW });
+    expect(out.data).toMatchObject({ invoices: 1, payments: { needs_attention: 1, matched: 0 } });
+    expect(out.data.discrepancies.map((d) => d.kind)).toEqual([
+      'invoice-needs-attention',
+      'payment-needs-attention',
+    ]);
+    expect(out.text).toContain('discrepancies: 2');
+    expect(() => reportCommand(repos, { from: 'last week', to: TOMORROW })).toThrow(ValidationError);
+  });
+
+  it('runCommand dispatches the argv and refuses unknown commands', () => {
+    expect(runCommand(repos, ['report', '--from', TODAY, `--to=${TOMORROW}`])).toContain('invoices: 1');
+    expect(runCommand(repos, ['outbox'])).toContain('1 dead');
+    expect(() => runCommand(repos, ['frobnicate'])).toThrow('usage:');
+  });
+});

@@ -1,0 +1,206 @@
+import { ValidationError } from '@payment-layer/shared-errors';
+import { buildLedgerReport, retryOutboxEntry, type ReconcileReport } from '@payment-layer/flows-payment';
+import {
+  OUTBOX_STATES,
+  type LedgerInvoice,
+  type OutboxState,
+  type ReceivedPayment,
+  type StagingRepositories,
+} from '@payment-layer/staging-db';
+
+/** What a command prints, plus the data for callers and tests. */
+export interface CommandOutput<T> {
+  readonly text: string;
+  readonly data: T;
+}
+
+const PAGE = 1000;
+
+function allPages<T extends { readonly id: number }>(page: (afterId: number) => T[]): T[] {
+  const out: T[] = [];
+  for (let afterId = 0; ;) {
+    const rows = page(afterId);
+    out.push(...rows);
+    if (rows.length < PAGE) {
+      return out;
+    }
+    afterId = rows[rows.length - 1]?.id ?? afterId;
+  }
+}
+
+/**
+ * `attention`: every invoice and payment an operator has to look at, with the reason.
+ *
+ * @param repos - staging repositories
+ * @returns the lines and the rows
+ */
+export function attentionCommand(
+  repos: StagingRepositories,
+): CommandOutput<{ invoices: LedgerInvoice[]; payments: ReceivedPayment[] }> {
+  const invoices = allPages((afterId) =>
+    repos.ledger.listInvoices({ state: 'needs_attention', afterId, limit: PAGE }),
+  );
+  const payments = allPages((afterId) =>
+    repos.ledger.listPayments({ state: 'needs_attention', afterId, limit: PAGE }),
+  );
+  const lines = [
+    `invoices needing attention: ${invoices.length}`,
+    ...invoices.map(
+      (i) =>
+        `  invoice ${i.id} ${i.code} ${i.amount} ${i.currency} paid ${i.paidAmount}: ${i.attentionReason ?? ''}`,
+    ),
+    `payments needing attention: ${payments.length}`,
+    ...payments.map(
+      (p) =>
+        `  payment ${p.id} ${p.source} ${p.sourceTxnId} ${p.amount} ${p.currency} received ${p.receivedAt}` +
+        `${p.invoiceId !== null ? ` invoice ${p.invoiceId}` : ''}: ${p.reason ?? ''}`,
+    ),
+  ];
+  return { text: lines.join('\n'), data: { invoices, payments } };
+}
+
+/**
+ * `outbox [--state <state>]`: the outbox entries (default: those not done).
+ *
+ * @param repos - staging repositories
+ * @param options - state filter
+ * @returns the lines and the entries
+ */
+export function outboxCommand(
+  repos: StagingRepositories,
+  options: { readonly state?: string } = {},
+): CommandOutput<ReturnType<StagingRepositories['outbox']['list']>> {
+  let states: OutboxState[] = ['pending', 'in_progress', 'dead'];
+  if (options.state !== undefined) {
+    if (!(OUTBOX_STATES as readonly string[]).includes(options.state)) {
+      throw new ValidationError(`--state must be one of ${OUTBOX_STATES.join(', ')}`);
+    }
+    states = [options.state as OutboxState];
+  }
+  const entries = repos.outbox.list({ state: states, limit: 10_000 });
+  const counts = repos.outbox.countByState();
+  const lines = [
+    `outbox: ${OUTBOX_STATES.map((s) => `${counts[s]} ${s}`).join(', ')}`,
+    ...entries.map(
+      (e) =>
+        `  ${e.id} ${e.kind} ${e.state} attempts ${e.attempts} next ${e.nextAttemptAt}` +
+        `${e.aggregateRef ? ` ${e.aggregateRef}` : ''}${e.lastError ? ` — ${e.lastError}` : ''}`,
+    ),
+  ];
+  return { text: lines.join('\n'), data: entries };
+}
+
+/**
+ * `retry <outboxId>`: makes an entry due now (a dead payment step also hands its invoice back to the step).
+ *
+ * @param repos - staging repositories
+ * @param id - outbox id as typed
+ * @returns the line and the entry
+ */
+export function retryCommand(
+  repos: StagingRepositories,
+  id: string | undefined,
+): CommandOutput<ReturnType<StagingRepositories['outbox']['retryNow']>> {
+  if (id === undefined || !/^[1-9]\d*$/.test(id)) {
+    throw new ValidationError('usage: retry <outboxId>');
+  }
+  const entry = retryOutboxEntry(repos, Number.parseInt(id, 10));
+  return {
+    text: `outbox entry ${entry.id} (${entry.kind}) is due now; the running mediator picks it up`,
+    data: entry,
+  };
+}
+
+/**
+ * `report --from YYYY-MM-DD --to YYYY-MM-DD`: the reconciliation report of the ledger for a period.
+ *
+ * @param repos - staging repositories
+ * @param options - the period (`to` exclusive)
+ * @returns the lines and the report
+ */
+export function reportCommand(
+  repos: StagingRepositories,
+  options: { readonly from?: string; readonly to?: string },
+): CommandOutput<ReconcileReport> {
+  const r = buildLedgerReport(repos, options);
+  const lines = [
+    `ledger report ${r.period.from} .. ${r.period.to} (to exclusive)`,
+    `invoices: ${r.invoices} (${Object.entries(r.byState)
+      .map(([s, n]) => `${n} ${s}`)
+      .join(', ')})`,
+    `payments: ${r.payments.matched} matched, ${r.payments.needs_attention} needing attention, ${r.payments.ignored} ignored`,
+    `discrepancies: ${r.discrepancies.length}`,
+    ...r.discrepancies.map(
+      (d) =>
+        `  ${d.kind}${d.invoiceId !== undefined ? ` invoice ${d.invoiceId}` : ''}${d.code ? ` ${d.code}` : ''}` +
+        `${d.paymentId !== undefined ? ` payment ${d.paymentId}` : ''}: ${d.detail}`,
+    ),
+  ];
+  return { text: lines.join('\n'), data: r };
+}
+
+/**
+ * Parses `--name value` options.
+ *
+ * @param args - arguments after the command
+ * @returns the options and the positional arguments
+ */
+export function parseArgs(args: readonly string[]): {
+  options: Record<string, string>;
+  positional: string[];
+} {
+  const options: Record<string, string> = {};
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a.startsWith('--')) {
+      const [name, inline] = a.slice(2).split('=', 2);
+      const value = inline ?? args[i + 1];
+      if (name === undefined || value === undefined) {
+        throw new ValidationError(`option ${a} needs a value`);
+      }
+      options[name] = value;
+      if (inline === undefined) {
+        i++;
+      }
+    } else {
+      positional.push(a);
+    }
+  }
+  return { options, positional };
+}
+
+/** Usage text of the CLI. */
+export const USAGE = `usage: npx tsx tools/ops/src/cli.ts <command>
+  attention                                   invoices and payments needing attention
+  outbox [--state pending|in_progress|done|dead]  outbox entries (default: not done)
+  retry <outboxId>                            make an outbox entry due now
+  report --from YYYY-MM-DD --to YYYY-MM-DD    reconciliation report of the ledger (to exclusive)
+env: STAGING_DB_PATH (default data/payment-layer.sqlite)`;
+
+/**
+ * Runs one command against the staging repositories.
+ *
+ * @param repos - staging repositories
+ * @param argv - command and its arguments
+ * @returns what to print
+ */
+export function runCommand(repos: StagingRepositories, argv: readonly string[]): string {
+  const [command, ...rest] = argv;
+  const { options, positional } = parseArgs(rest);
+  switch (command ?? '') {
+    case 'attention':
+      return attentionCommand(repos).text;
+    case 'outbox':
+      return outboxCommand(repos, options.state !== undefined ? { state: options.state } : {}).text;
+    case 'retry':
+      return retryCommand(repos, positional[0]).text;
+    case 'report':
+      return reportCommand(repos, {
+        ...(options.from !== undefined ? { from: options.from } : {}),
+        ...(options.to !== undefined ? { to: options.to } : {}),
+      }).text;
+    default:
+      throw new ValidationError(USAGE);
+  }
+}
