@@ -57,7 +57,7 @@ describe('payment mediator config', () => {
     });
     for (const change of [{ premiumPayType: 'X' }, { noticeRecipient: 'nobody' }, { maxVerifyAttempts: 0 }]) {
       expect(() => {
-        checkPaymentConfig({ ...config, ...change } as PaymentRemoteConfig);
+        checkPaymentConfig({ ...config, ...change });
       }).toThrow(ConfigError);
     }
   });
