@@ -17,7 +17,10 @@ import {
   validateResource,
 } from '@payment-layer/fhir-util';
 
-const FIXTURE = '/work/shared/fixtures/openimis/Patient__openimis-be-api_fhir_r4_py__test_patient.json';
+const FIXTURE = join(
+  __dirname,
+  '../../../../shared/fixtures/openimis/Patient__openimis-be-api_fhir_r4_py__test_patient.json',
+);
 const RESULTS = join(__dirname, '..', 'results', 'fhir-validation.md');
 
 /** CPU milliseconds (user + system) used by this process so far: robust to other load on a shared machine. */
