@@ -5,8 +5,10 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import {
   startFineractSimulator,
+  startOpenHimCore,
   startOpenImisSimulator,
   type FineractSimulator,
+  type OpenHimCoreSimulator,
   type OpenImisSimulator,
 } from '@payment-layer/sandbox';
 import { FineractClient } from '@payment-layer/mifos-fineract-client';
@@ -42,6 +44,8 @@ export interface Harness {
   app: FastifyInstance;
   readonly openimis: OpenImisSimulator;
   readonly fineract: FineractSimulator;
+  /** OpenHIM core simulator, when asked for (the mediator registers with it). */
+  readonly core?: OpenHimCoreSimulator;
   /** The test's own Fineract client (what a cashier or the invoice mediator does). */
   readonly fineractClient: FineractClient;
   /** A second handle on the staging file, as the invoice mediator has. */
@@ -51,8 +55,11 @@ export interface Harness {
   url?: string;
   /** Moves the flow's clock forward (makes retries due). */
   advance(ms: number): void;
-  /** Makes the app listen on 127.0.0.1 and registers a Fineract hook pointing at it. */
-  listen(): Promise<string>;
+  /**
+   * Makes the app listen on 127.0.0.1 (on `port`, default any) and registers a Fineract hook pointing at it, or at
+   * the OpenHIM router when the harness has a core.
+   */
+  listen(port?: number): Promise<string>;
   /** Records an openIMIS invoice in the ledger with its Fineract client and client charge. */
   seedInvoice(index: number): Promise<SeededInvoice>;
   /** Pays a client charge in Fineract (the hook delivery follows if a hook is registered). */
@@ -67,8 +74,20 @@ export interface Harness {
 const TODAY = new Date().toISOString().slice(0, 10);
 
 export async function startHarness(
-  options: { families?: number; env?: Record<string, string>; config?: Record<string, unknown> } = {},
+  options: {
+    families?: number;
+    env?: Record<string, string>;
+    config?: Record<string, unknown>;
+    /** Start an OpenHIM core simulator; the app registers with it and must listen on `port`. */
+    core?: boolean;
+    port?: number;
+  } = {},
 ): Promise<Harness> {
+  const core = options.core
+    ? await startOpenHimCore({
+        clients: [{ clientID: 'openimis', password: 'openimis-client-pw', roles: ['openimis'] }],
+      })
+    : undefined;
   const openimis = await startOpenImisSimulator({
     population: { families: options.families ?? 3 },
     includeFixtures: false,
@@ -81,8 +100,9 @@ export async function startHarness(
     MEDIATOR_CLIENT_USERNAME: ROUTE_CREDENTIALS.username,
     MEDIATOR_CLIENT_PASSWORD: ROUTE_CREDENTIALS.password,
     MEDIATOR_PUBLIC_HOST: '127.0.0.1',
-    PORT: '0',
-    OPENHIM_REGISTER: 'false',
+    PORT: String(options.port ?? 0),
+    OPENHIM_REGISTER: core ? 'true' : 'false',
+    ...(core ? { OPENHIM_API_URL: core.apiUrl, OPENHIM_PASSWORD: 'openhim-password' } : {}),
     OPENIMIS_URL: openimis.fhirBaseUrl,
     OPENIMIS_GRAPHQL_URL: openimis.graphqlUrl,
     OPENIMIS_USERNAME: openimis.credentials.username,
@@ -122,16 +142,18 @@ export async function startHarness(
     app,
     openimis,
     fineract,
+    ...(core ? { core } : {}),
     fineractClient,
     repos,
     dbPath,
     advance(ms) {
       offsetMs += ms;
     },
-    async listen() {
-      await harness.app.listen({ host: '127.0.0.1', port: 0 });
+    async listen(listenPort = 0) {
+      await harness.app.listen({ host: '127.0.0.1', port: listenPort });
       const { port } = harness.app.server.address() as AddressInfo;
       harness.url = `http://127.0.0.1:${port}`;
+      const target = core ? core.routerUrl : harness.url;
       await fineractClient.createHook(
         {
           name: 'Web',
@@ -141,7 +163,7 @@ export async function startHarness(
             { entityName: 'CLIENTCHARGE', actionName: 'PAY' },
             { entityName: 'SAVINGSACCOUNT', actionName: 'DEPOSIT' },
           ],
-          config: { 'Payload URL': `${harness.url}${HOOK_PATH}`, 'Content Type': 'json' },
+          config: { 'Payload URL': `${target}${HOOK_PATH}`, 'Content Type': 'json' },
         },
         { operationKey: `hook:${port}` },
       );
@@ -222,7 +244,7 @@ export async function startHarness(
       await harness.app.close();
       await fineractClient.close();
       db.close();
-      await Promise.allSettled([openimis.close(), fineract.close()]);
+      await Promise.allSettled([openimis.close(), fineract.close(), core?.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
