@@ -105,4 +105,26 @@ describe('savings deposits and openIMIS refusing to mark PAID', () => {
     expect(h.repos.ledger.getInvoiceById(invoice.id)?.state).toBe('verified');
     expect(h.openimis.store.paymentNotices()).toHaveLength(1);
   });
+
+  it('an invoice openIMIS already reads PAID (paid elsewhere) gets no second payment: handed to an operator', async () => {
+    h = await startHarness({ config: { recordPremium: true } });
+    await h.listen();
+    const inv = await h.seedInvoice(0);
+    h.openimis.store.setInvoiceStatus(inv.uuid, 2);
+    await h.pay(inv, inv.amount, 'pay-elsewhere-1');
+    await h.fineract.hooksIdle();
+    const ran = await h.drain();
+    expect(ran.map((r) => [r.kind, r.state])).toEqual([['openimis.paymentNotice', 'dead']]);
+    expect(h.openimis.store.paymentNotices()).toHaveLength(0);
+    expect(h.openimis.store.premiums()).toHaveLength(0);
+    expect(h.repos.ledger.getInvoiceById(inv.ledger.id)).toMatchObject({
+      state: 'needs_attention',
+      attentionReason: expect.stringContaining('already reads'),
+    });
+    // The later steps of the invoice wait behind the dead one.
+    expect(h.repos.outbox.list({ state: 'pending' }).map((e) => e.kind)).toEqual([
+      'openimis.verifyPaid',
+      'openimis.premium',
+    ]);
+  });
 });

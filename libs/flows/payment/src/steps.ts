@@ -50,8 +50,9 @@ export function paymentReference(ledgerInvoiceId: number): string {
  * Runs one claimed payment outbox entry and completes or fails it (with back-off):
  * - `openimis.paymentNotice`: openIMIS does not de-duplicate notices, so the payments it already holds for the
  *   invoice are read first and a payment whose `payerRef` is ours (`PaymentReconciliation/<ledger id>`) completes
- *   the step without posting; otherwise the PaymentNotice is posted (amount = the invoice total exactly). The
- *   ledger invoice moves `paid` → `notified`.
+ *   the step without posting; an invoice openIMIS already reads PAID without ours is handed to an operator (the
+ *   step is dead, nothing posted); otherwise the PaymentNotice is posted (amount = the invoice total exactly).
+ *   The ledger invoice moves `paid` → `notified`.
  * - `openimis.verifyPaid`: GraphQL must read PAID (`notified` → `verified`); otherwise the step is retried, and
  *   after `maxVerifyAttempts` the invoice goes to `needs_attention` and the step is dead.
  * - `openimis.premium`: `createPremium` for the policy of the invoice line with a clientMutationId derived from
@@ -199,6 +200,15 @@ async function sendPaymentNotice(
   if (existing) {
     advance(ctx, p, 'paid', 'notified');
     return { paymentNoticeId: existing.id, readBack: true };
+  }
+  // Paid in openIMIS by something else (a cashier, another rail): a notice would record a second payment. The
+  // money we received is then a double payment for an operator to refund or reassign; later steps wait.
+  const status = await ctx.openimis.getInvoiceStatus(p.invoiceUuid, p.kind);
+  if (status.status === OPENIMIS_PAID) {
+    throw new StepError(
+      `openIMIS already reads ${p.kind} ${p.code} PAID without a payment of ours: not posting a second one`,
+      false,
+    );
   }
   const now = nowOf(ctx);
   const notice: PaymentNotice = {
