@@ -1,5 +1,6 @@
 import { retryOutboxEntry } from '@payment-layer/flows-payment';
-import { AUTH, startHarness, type Harness } from './harness';
+import { clientChargePaidHook } from '@payment-layer/mifos-fineract-client/testing';
+import { AUTH, HOOK_PATH, startHarness, type Harness } from './harness';
 
 const TODAY = new Date().toISOString().slice(0, 10);
 
@@ -126,5 +127,36 @@ describe('savings deposits and openIMIS refusing to mark PAID', () => {
       'openimis.verifyPaid',
       'openimis.premium',
     ]);
+  });
+
+  it('a hook for money Fineract never committed is not reported to openIMIS: retried, then handed to an operator', async () => {
+    h = await startHarness({ config: { maxVerifyAttempts: 2 } });
+    const inv = await h.seedInvoice(0);
+    // A delivery for the real charge, as Fineract sends it before a command that then rolls back.
+    const d = clientChargePaidHook({
+      clientId: inv.clientId,
+      request: { amount: inv.amount, transactionDate: TODAY, dateFormat: 'yyyy-MM-dd', locale: 'en' },
+      response: { clientId: inv.clientId, resourceId: inv.chargeId, subResourceId: 9_999 },
+    });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: HOOK_PATH,
+      headers: d.headers,
+      payload: JSON.stringify(d.body),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(h.repos.ledger.getInvoiceById(inv.ledger.id)?.state).toBe('paid');
+
+    expect((await h.drain()).map((r) => r.state)).toEqual(['retry']);
+    h.advance(60 * 60 * 1000);
+    expect((await h.drain()).map((r) => r.state)).toEqual(['dead']);
+    expect(h.openimis.store.paymentNotices()).toHaveLength(0);
+    expect(h.repos.ledger.getInvoiceById(inv.ledger.id)?.attentionReason).toContain('hooks announced');
+
+    // The money arrives after all (the cashier pays for real): an operator retry now reports it, once.
+    await h.pay(inv, inv.amount, 'pay-late-1');
+    retryOutboxEntry(h.repos, h.repos.outbox.list({ state: 'dead' })[0]?.id ?? 0);
+    await h.drain();
+    expect(h.openimis.store.paymentNotices()).toHaveLength(1);
   });
 });

@@ -88,7 +88,9 @@ export async function runPaymentStep(
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const permanent = (err instanceof StepError && !err.retryable) || err instanceof OpenImisMutationError;
-    const tooMany = entry.kind === VERIFY_PAID_STEP && entry.attempts >= ctx.settings().maxVerifyAttempts;
+    // Verification and unconfirmed Fineract money are retried a bounded number of times, then an operator decides.
+    const bounded = entry.kind === VERIFY_PAID_STEP || (err instanceof StepError && err.bounded);
+    const tooMany = bounded && entry.attempts >= ctx.settings().maxVerifyAttempts;
     if (permanent || tooMany) {
       ctx.repos.outbox.markDead(entry.id, message);
       flagInvoice(ctx, payload, `${entry.kind} failed: ${message}`);
@@ -146,13 +148,24 @@ export async function runDuePaymentSteps(
 }
 
 class StepError extends Error {
+  /**
+   * @param message - what went wrong
+   * @param retryable - whether a later attempt can succeed
+   * @param bounded - retried at most `maxVerifyAttempts` times (e.g. money Fineract has not committed)
+   */
   constructor(
     message: string,
     readonly retryable: boolean,
+    readonly bounded = false,
   ) {
     super(message);
     this.name = 'StepError';
   }
+}
+
+/** Fineract has not (yet) committed money a hook announced: retried, then handed to an operator. */
+function unconfirmed(message: string): StepError {
+  return new StepError(message, true, true);
 }
 
 function ledgerInvoice(ctx: PaymentFlowContext, p: PaymentStepPayload): LedgerInvoice {
@@ -183,6 +196,44 @@ function isOurPayment(record: PaymentRecord, reference: string): boolean {
   return record.payerRef === reference;
 }
 
+/**
+ * Hooks are sent before Fineract commits (a rolled-back command is announced too): before openIMIS hears of a
+ * payment, the money the Fineract hooks announced is read back — the client charge's `amountPaid` must cover the
+ * charge payments recorded, and every savings deposit must exist, unreversed, with its amount.
+ */
+async function confirmFineractMoney(ctx: PaymentFlowContext, invoice: LedgerInvoice): Promise<void> {
+  const payments = ctx.repos.ledger.listPayments({ invoiceId: invoice.id, state: 'matched', limit: 1000 });
+  const charged = payments
+    .filter((x) => x.source === 'fineract-charge')
+    .reduce((sum, x) => sum.plus(x.amount), new Decimal(0));
+  if (charged.isPositive() && !charged.isZero()) {
+    if (invoice.fineractClientId === null || invoice.fineractChargeId === null) {
+      throw new StepError(`invoice ${invoice.code} has charge payments but no Fineract charge`, false);
+    }
+    const charge = await ctx.fineract.getClientCharge(invoice.fineractClientId, invoice.fineractChargeId);
+    if (new Decimal(charge.amountPaid ?? '0').lessThan(charged)) {
+      throw unconfirmed(
+        `Fineract charge ${invoice.fineractChargeId} shows ${charge.amountPaid ?? '0'} paid, hooks announced ${charged.toFixed()}`,
+      );
+    }
+  }
+  for (const x of payments.filter((y) => y.source === 'fineract-savings')) {
+    const savingsId = /^fineract-savings:(\d+)$/.exec(x.payerRef ?? '')?.[1];
+    if (savingsId === undefined || !/^\d+$/.test(x.sourceTxnId)) {
+      throw new StepError(`savings payment ${x.id} cannot be read back from Fineract`, false);
+    }
+    const tx = await ctx.fineract.getSavingsTransaction(
+      Number.parseInt(savingsId, 10),
+      Number.parseInt(x.sourceTxnId, 10),
+    );
+    if (tx.reversed === true || tx.amount === undefined || !new Decimal(tx.amount).equals(x.amount)) {
+      throw unconfirmed(
+        `Fineract savings transaction ${x.sourceTxnId} is ${tx.reversed === true ? 'reversed' : `for ${tx.amount ?? '?'}`}, the hook announced ${x.amount}`,
+      );
+    }
+  }
+}
+
 async function sendPaymentNotice(
   ctx: PaymentFlowContext,
   p: PaymentStepPayload,
@@ -201,6 +252,7 @@ async function sendPaymentNotice(
     advance(ctx, p, 'paid', 'notified');
     return { paymentNoticeId: existing.id, readBack: true };
   }
+  await confirmFineractMoney(ctx, invoice);
   // Paid in openIMIS by something else (a cashier, another rail): a notice would record a second payment. The
   // money we received is then a double payment for an operator to refund or reassign; later steps wait.
   const status = await ctx.openimis.getInvoiceStatus(p.invoiceUuid, p.kind);
