@@ -24,12 +24,18 @@ export default [
       curly: ['error', 'all'],
       eqeqeq: ['error', 'always'],
       'no-console': 'error',
-      '@typescript-eslint/explicit-function-return-type': ['error', { allowExpressions: true, allowTypedFunctionExpressions: true }],
+      '@typescript-eslint/explicit-function-return-type': [
+        'error',
+        { allowExpressions: true, allowTypedFunctionExpressions: true },
+      ],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/only-throw-error': 'error',
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       '@typescript-eslint/no-unnecessary-condition': 'off',
       // Fastify hooks and handlers are async by contract, whether or not they await.
       '@typescript-eslint/require-await': 'off',
@@ -45,18 +51,83 @@ export default [
           // Simulators (type:tool) and test helpers (type:testing) may be imported by tests of any layer; the
           // no-restricted-imports rule below keeps them out of production code.
           depConstraints: [
-            { sourceTag: 'type:types', onlyDependOnLibsWithTags: ['type:types'], bannedExternalImports: [...DB, ...WEB, ...HTTP, ...SCHEMA] },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:types', ...TEST_ONLY], bannedExternalImports: [...DB, ...WEB, ...HTTP] },
+            {
+              sourceTag: 'type:types',
+              onlyDependOnLibsWithTags: ['type:types'],
+              bannedExternalImports: [...DB, ...WEB, ...HTTP, ...SCHEMA],
+            },
+            {
+              sourceTag: 'type:util',
+              onlyDependOnLibsWithTags: ['type:util', 'type:types', ...TEST_ONLY],
+              bannedExternalImports: [...DB, ...WEB, ...HTTP],
+            },
             // Only the FHIR validator and the mapping DSL compile JSON Schemas; shared utilities stay dependency-light.
-            { allSourceTags: ['type:util', 'scope:shared'], onlyDependOnLibsWithTags: ['type:util', 'type:types', ...TEST_ONLY], bannedExternalImports: [...SCHEMA] },
-            { sourceTag: 'type:transport', onlyDependOnLibsWithTags: ['type:util', 'type:types', ...TEST_ONLY], bannedExternalImports: [...DB, ...WEB, ...SCHEMA] },
-            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:transport', 'type:util', 'type:types', ...TEST_ONLY], bannedExternalImports: [...WEB, ...SCHEMA] },
+            {
+              allSourceTags: ['type:util', 'scope:shared'],
+              onlyDependOnLibsWithTags: ['type:util', 'type:types', ...TEST_ONLY],
+              bannedExternalImports: [...SCHEMA],
+            },
+            {
+              sourceTag: 'type:transport',
+              onlyDependOnLibsWithTags: ['type:util', 'type:types', ...TEST_ONLY],
+              bannedExternalImports: [...DB, ...WEB, ...SCHEMA],
+            },
+            {
+              sourceTag: 'type:data-access',
+              onlyDependOnLibsWithTags: ['type:transport', 'type:util', 'type:types', ...TEST_ONLY],
+              bannedExternalImports: [...WEB, ...SCHEMA],
+            },
             // Only the staging store talks to SQLite.
             { sourceTag: '/^scope:(?!staging$).*$/', bannedExternalImports: [...DB] },
-            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:transport', 'type:util', 'type:types', ...TEST_ONLY], bannedExternalImports: [...DB] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:transport', 'type:util', 'type:types', 'type:testing', 'type:tool'], bannedExternalImports: [...DB, ...HTTP] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:transport', 'type:util', 'type:types', 'type:testing', 'type:tool'] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:transport', 'type:util', 'type:types', 'type:testing', 'type:tool'] },
+            {
+              sourceTag: 'type:feature',
+              onlyDependOnLibsWithTags: [
+                'type:feature',
+                'type:data-access',
+                'type:transport',
+                'type:util',
+                'type:types',
+                ...TEST_ONLY,
+              ],
+              bannedExternalImports: [...DB],
+            },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: [
+                'type:feature',
+                'type:data-access',
+                'type:transport',
+                'type:util',
+                'type:types',
+                'type:testing',
+                'type:tool',
+              ],
+              bannedExternalImports: [...DB, ...HTTP],
+            },
+            {
+              sourceTag: 'type:testing',
+              onlyDependOnLibsWithTags: [
+                'type:feature',
+                'type:data-access',
+                'type:transport',
+                'type:util',
+                'type:types',
+                'type:testing',
+                'type:tool',
+              ],
+            },
+            {
+              sourceTag: 'type:tool',
+              onlyDependOnLibsWithTags: [
+                'type:feature',
+                'type:data-access',
+                'type:transport',
+                'type:util',
+                'type:types',
+                'type:testing',
+                'type:tool',
+              ],
+            },
           ],
         },
       ],
@@ -71,8 +142,19 @@ export default [
         'error',
         {
           patterns: [
-            { group: ['@payment-layer/*/testing', '@payment-layer/shared-testing', '@payment-layer/sandbox', '@payment-layer/bench'], message: 'test helpers and simulators are for tests only' },
-            { group: ['@payment-layer/*/src/*', '@payment-layer/*/src'], message: 'import a library through its public entry point' },
+            {
+              group: [
+                '@payment-layer/*/testing',
+                '@payment-layer/shared-testing',
+                '@payment-layer/sandbox',
+                '@payment-layer/bench',
+              ],
+              message: 'test helpers and simulators are for tests only',
+            },
+            {
+              group: ['@payment-layer/*/src/*', '@payment-layer/*/src'],
+              message: 'import a library through its public entry point',
+            },
           ],
         },
       ],
@@ -83,8 +165,18 @@ export default [
     files: ['apps/**/src/**/*.ts', 'libs/**/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-globals': ['error', { name: 'parseFloat', message: 'money is never a float: use @payment-layer/shared-money' }],
-      'no-restricted-properties': ['error', { object: 'Number', property: 'parseFloat', message: 'money is never a float: use @payment-layer/shared-money' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'parseFloat', message: 'money is never a float: use @payment-layer/shared-money' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'Number',
+          property: 'parseFloat',
+          message: 'money is never a float: use @payment-layer/shared-money',
+        },
+      ],
     },
   },
   {

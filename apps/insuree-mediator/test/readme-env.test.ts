@@ -25,7 +25,12 @@ it('README documents every environment variable of the insuree mediator', () => 
     text
       .split('\n')
       .filter((l) => l.trim() !== '')
-      .map((l) => l.replace(/\s*\|\s*/g, '|').replace(/-{3,}/g, '---').trim())
+      .map((l) =>
+        l
+          .replace(/\s*\|\s*/g, '|')
+          .replace(/-{3,}/g, '---')
+          .trim(),
+      )
       .join('\n');
   if (cells(current) !== cells(wanted)) {
     throw new Error('README configuration table of the insuree mediator is stale: run `npm run docs`');

@@ -175,9 +175,7 @@ async function requestsBench(
   };
 }
 
-async function syncBench(
-  families: number,
-): Promise<{
+async function syncBench(families: number): Promise<{
   insurees: number;
   families: number;
   seconds: number;
