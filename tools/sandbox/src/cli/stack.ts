@@ -1,0 +1,516 @@
+/**
+ * The whole payment layer on one machine: upstreams (the sandbox simulators, or configured real systems) and the
+ * mediators as child processes, as they run in their own containers in docker/. Used by `npm start` and by the
+ * sandbox's end-to-end test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { request } from 'undici';
+import { startFineractSimulator, type FineractSimulator } from '../fineract';
+import { startOpenHimCore, type OpenHimCoreSimulator } from '../openhim';
+import { startOpenImisSimulator, type OpenImisSimulator } from '../openimis';
+
+export const ROOT = resolve(__dirname, '../../../..');
+
+/** One mediator the stack runs. */
+export interface MediatorSpec {
+  readonly name: string;
+  readonly urn: string;
+  readonly main: string;
+  readonly port: number;
+}
+
+/** The mediators of the payment layer, with their default ports. */
+export const MEDIATORS: readonly MediatorSpec[] = [
+  {
+    name: 'insuree-mediator',
+    urn: 'urn:mediator:openimis-payment-layer-insuree',
+    main: 'apps/insuree-mediator/src/main.ts',
+    port: 3001,
+  },
+  {
+    name: 'invoice-mediator',
+    urn: 'urn:mediator:openimis-payment-layer-invoice',
+    main: 'apps/invoice-mediator/src/main.ts',
+    port: 3002,
+  },
+  {
+    name: 'payment-mediator',
+    urn: 'urn:mediator:openimis-payment-layer-payment',
+    main: 'apps/payment-mediator/src/main.ts',
+    port: 3003,
+  },
+];
+
+/** Where the upstream systems are. */
+export interface Upstreams {
+  readonly sandbox: boolean;
+  readonly openimis: { url: string; graphqlUrl?: string; username: string; password: string };
+  readonly fineract: { url: string; tenant: string; username: string; password: string };
+  readonly openhim: { apiUrl: string; username: string; password: string; routerUrl?: string };
+  readonly sims?: { core: OpenHimCoreSimulator; openimis: OpenImisSimulator; fineract: FineractSimulator };
+}
+
+/** Options of {@link startStack}. */
+export interface StackOptions {
+  /** `default`: the well-known ports (8080/5001/8000/8443, 3001-3003); `random`: free ports (tests). */
+  readonly ports: 'default' | 'random';
+  readonly families: number;
+  readonly dataDir: string;
+  /** Environment (configured upstreams are read from it). */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** A running stack. */
+export interface Stack {
+  readonly up: Upstreams;
+  readonly mediators: readonly (MediatorSpec & { child: ChildProcess })[];
+  readonly hookSecret: string;
+  readonly dataDir: string;
+  /** Router client of the sandbox (OpenHIM role `openimis`). */
+  readonly client?: { id: string; password: string };
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  if (!/^\d+$/.test(raw)) {
+    throw new RangeError(`${name} must be a whole number, got "${raw}"`);
+  }
+  return Number.parseInt(raw, 10);
+}
+
+async function upstreams(options: StackOptions): Promise<Upstreams> {
+  const env = options.env;
+  const configured = ['OPENIMIS_URL', 'FINERACT_URL', 'OPENHIM_API_URL'].filter((k) => env[k]);
+  if (configured.length === 3) {
+    const need = (k: string): string => {
+      const v = env[k];
+      if (!v) {
+        throw new Error(`${k} is required when OPENIMIS_URL, FINERACT_URL and OPENHIM_API_URL are set`);
+      }
+      return v;
+    };
+    return {
+      sandbox: false,
+      openimis: {
+        url: need('OPENIMIS_URL'),
+        ...(env.OPENIMIS_GRAPHQL_URL ? { graphqlUrl: env.OPENIMIS_GRAPHQL_URL } : {}),
+        username: need('OPENIMIS_USERNAME'),
+        password: need('OPENIMIS_PASSWORD'),
+      },
+      fineract: {
+        url: need('FINERACT_URL'),
+        tenant: env.FINERACT_TENANT_ID ?? 'default',
+        username: need('FINERACT_USERNAME'),
+        password: need('FINERACT_PASSWORD'),
+      },
+      openhim: {
+        apiUrl: need('OPENHIM_API_URL'),
+        username: env.OPENHIM_USERNAME ?? 'root@openhim.org',
+        password: need('OPENHIM_PASSWORD'),
+      },
+    };
+  }
+  if (configured.length > 0) {
+    throw new Error(
+      `set all of OPENIMIS_URL, FINERACT_URL and OPENHIM_API_URL, or none (only ${configured.join(', ')} set)`,
+    );
+  }
+  const fixed = options.ports === 'default';
+  const core = await startOpenHimCore({
+    apiPort: fixed ? envInt(env, 'SANDBOX_OPENHIM_API_PORT', 8080) : 0,
+    routerPort: fixed ? envInt(env, 'SANDBOX_OPENHIM_ROUTER_PORT', 5001) : 0,
+    channelCacheMs: fixed ? 1000 : 0,
+    pollingSchedules: fixed,
+  });
+  const openimis = await startOpenImisSimulator({
+    port: fixed ? envInt(env, 'SANDBOX_OPENIMIS_PORT', 8000) : 0,
+    seed: 'sandbox',
+    population: { families: options.families },
+  });
+  const fineract = await startFineractSimulator({
+    port: fixed ? envInt(env, 'SANDBOX_FINERACT_PORT', 8443) : 0,
+  });
+  return {
+    sandbox: true,
+    openimis: { url: openimis.fhirBaseUrl, graphqlUrl: openimis.graphqlUrl, ...openimis.credentials },
+    fineract: {
+      url: fineract.baseUrl,
+      tenant: fineract.tenantId,
+      username: fineract.username,
+      password: fineract.password,
+    },
+    openhim: {
+      apiUrl: core.apiUrl,
+      username: core.rootEmail,
+      password: core.rootPassword,
+      routerUrl: core.routerUrl,
+    },
+    sims: { core, openimis, fineract },
+  };
+}
+
+function spawnMediator(
+  spec: MediatorSpec,
+  up: Upstreams,
+  options: StackOptions,
+  secrets: { route: string; hook: string },
+): ChildProcess {
+  const logs = join(options.dataDir, 'logs');
+  mkdirSync(logs, { recursive: true });
+  const log = createWriteStream(join(logs, `${spec.name}.log`), { flags: 'a' });
+  const env = options.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, spec.main)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...env,
+      PORT: String(spec.port),
+      HOST: '127.0.0.1',
+      MEDIATOR_PUBLIC_HOST: '127.0.0.1',
+      MEDIATOR_CLIENT_USERNAME: 'openhim',
+      MEDIATOR_CLIENT_PASSWORD: env.MEDIATOR_CLIENT_PASSWORD ?? secrets.route,
+      OPENHIM_REGISTER: 'true',
+      OPENHIM_API_URL: up.openhim.apiUrl,
+      OPENHIM_USERNAME: up.openhim.username,
+      OPENHIM_PASSWORD: up.openhim.password,
+      OPENHIM_HEARTBEAT_INTERVAL_MS: up.sandbox ? '1000' : (env.OPENHIM_HEARTBEAT_INTERVAL_MS ?? '10000'),
+      OPENIMIS_URL: up.openimis.url,
+      ...(up.openimis.graphqlUrl ? { OPENIMIS_GRAPHQL_URL: up.openimis.graphqlUrl } : {}),
+      OPENIMIS_USERNAME: up.openimis.username,
+      OPENIMIS_PASSWORD: up.openimis.password,
+      FINERACT_URL: up.fineract.url,
+      FINERACT_TENANT_ID: up.fineract.tenant,
+      FINERACT_USERNAME: up.fineract.username,
+      FINERACT_PASSWORD: up.fineract.password,
+      FINERACT_HOOK_SECRET: env.FINERACT_HOOK_SECRET ?? secrets.hook,
+      OUTBOX_INTERVAL_MS: up.sandbox ? '500' : (env.OUTBOX_INTERVAL_MS ?? '5000'),
+      // One staging store for the layer: the invoice mediator writes the ledger the payment mediator reads.
+      STAGING_DB_PATH: env.STAGING_DB_PATH ?? join(options.dataDir, 'payment-layer.sqlite'),
+      LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+    },
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.on('data', (chunk: Buffer) => {
+    log.write(chunk);
+  });
+  return child;
+}
+
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await Promise.resolve(check()).catch(() => false)) {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Starts upstreams and mediators; resolves once every mediator answers /health and (in the sandbox) has registered
+ * its channels with the OpenHIM core simulator.
+ *
+ * @param options - ports, population, data directory, environment
+ * @returns the running stack
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const up = await upstreams(options);
+  const secrets = {
+    route: randomBytes(18).toString('base64url'),
+    hook: randomBytes(18).toString('base64url'),
+  };
+  const specs = await Promise.all(
+    MEDIATORS.map(async (m) => ({ ...m, port: options.ports === 'random' ? await freePort() : m.port })),
+  );
+  const mediators = specs.map((spec) => ({ ...spec, child: spawnMediator(spec, up, options, secrets) }));
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    await Promise.all(
+      mediators.map(
+        ({ child }) =>
+          new Promise<void>((r) => {
+            if (child.exitCode !== null || child.signalCode !== null) {
+              r();
+              return;
+            }
+            child.once('exit', () => {
+              r();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    await Promise.allSettled([up.sims?.core.close(), up.sims?.openimis.close(), up.sims?.fineract.close()]);
+  };
+  try {
+    for (const m of mediators) {
+      await waitFor(
+        `${m.name} on port ${m.port}`,
+        async () => (await request(`http://127.0.0.1:${m.port}/health`)).statusCode === 200,
+      );
+      const core = up.sims?.core;
+      if (core) {
+        await waitFor(
+          `${m.name} to register its channels`,
+          () =>
+            core.getMediator(m.urn) !== undefined &&
+            core.listChannels().some((c) => c.routes?.[0]?.port === m.port),
+        );
+      }
+    }
+    let client: { id: string; password: string } | undefined;
+    if (up.sims) {
+      client = { id: 'openimis', password: randomBytes(12).toString('base64url') };
+      up.sims.core.addClient({
+        clientID: client.id,
+        name: 'openIMIS',
+        password: client.password,
+        roles: ['openimis'],
+      });
+    }
+    return {
+      up,
+      mediators,
+      hookSecret: secrets.hook,
+      dataDir: options.dataDir,
+      ...(client ? { client } : {}),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------------------ demo
+
+/** What the insuree demo did. */
+export interface InsureeDemoResult {
+  patientId: string;
+  patientStatus: number;
+  patientText: string;
+  patientTransaction: string;
+  syncStatus: number;
+  syncText: readonly string[];
+  syncTransaction: string;
+  syncSeconds: number;
+}
+
+/** What the payment demo did. */
+export interface PaymentDemoResult {
+  invoiceId: string;
+  invoiceCode: string;
+  amount: string;
+  invoiceTransaction: string;
+  invoiceProperties: Record<string, unknown>;
+  fineractClientId: number;
+  fineractChargeId: number;
+  hookTransaction?: string;
+  paymentNotices: number;
+  invoicePaid: boolean;
+  premiums: number;
+}
+
+function routerAuth(stack: Stack): string {
+  const c = stack.client;
+  if (!c) {
+    throw new Error('the demo runs in the sandbox only');
+  }
+  return `Basic ${Buffer.from(`${c.id}:${c.password}`).toString('base64')}`;
+}
+
+/**
+ * Pushes one Patient through the OpenHIM router, then runs a sync of the seeded population.
+ *
+ * @param stack - a sandbox stack
+ * @returns ids and outcomes
+ */
+export async function runInsureeDemo(stack: Stack): Promise<InsureeDemoResult> {
+  const sims = stack.up.sims;
+  const routerUrl = stack.up.openhim.routerUrl;
+  if (!sims || !routerUrl) {
+    throw new Error('the demo runs in the sandbox only');
+  }
+  const auth = routerAuth(stack);
+  const patient = sims.openimis.store
+    .list('Patient')
+    .find((p) => typeof p.id === 'string' && /^[0-9a-f-]{36}$/.test(p.id));
+  const res = await request(`${routerUrl}/fhir/Patient`, {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/fhir+json' },
+    body: JSON.stringify(patient),
+  });
+  const body = (await res.body.json()) as { issue?: { diagnostics?: string }[] };
+  const started = Date.now();
+  const sync = await request(`${routerUrl}/sync/insurees`, {
+    method: 'POST',
+    headers: { authorization: auth },
+    bodyTimeout: 600_000,
+    headersTimeout: 600_000,
+  });
+  const syncBody = (await sync.body.json()) as { issue?: { diagnostics?: string }[] };
+  return {
+    patientId: String(patient?.id),
+    patientStatus: res.statusCode,
+    patientText: body.issue?.[0]?.diagnostics ?? '',
+    patientTransaction: String(res.headers['x-openhim-transactionid'] ?? ''),
+    syncStatus: sync.statusCode,
+    syncText: (syncBody.issue ?? []).map((i) => i.diagnostics ?? ''),
+    syncTransaction: String(sync.headers['x-openhim-transactionid'] ?? ''),
+    syncSeconds: (Date.now() - started) / 1000,
+  };
+}
+
+/**
+ * The contribution payment loop: an invoice posted through OpenHIM becomes a Fineract client charge; the charge is
+ * paid in Fineract; Fineract's hook reaches the payment mediator through OpenHIM; openIMIS receives one
+ * PaymentNotice and reads the invoice PAID; the premium is recorded.
+ *
+ * @param stack - a sandbox stack
+ * @returns ids and outcomes
+ */
+export async function runPaymentDemo(stack: Stack): Promise<PaymentDemoResult> {
+  const sims = stack.up.sims;
+  const routerUrl = stack.up.openhim.routerUrl;
+  if (!sims || !routerUrl) {
+    throw new Error('the demo runs in the sandbox only');
+  }
+  const auth = routerAuth(stack);
+  // Record premiums for this demo: an operator change through OpenHIM, applied by the mediator at its next heartbeat.
+  const paymentUrn = 'urn:mediator:openimis-payment-layer-payment';
+  const current = sims.core.getMediator(paymentUrn)?.config ?? {};
+  const payment = stack.mediators.find((m) => m.urn === paymentUrn);
+  const applied = async (): Promise<number> => {
+    const text = await (await request(`http://127.0.0.1:${payment?.port ?? 0}/metrics`)).body.text();
+    return Number.parseInt(/openhim_config_changes_applied_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? '0', 10);
+  };
+  const before = await applied();
+  sims.core.setMediatorConfig(paymentUrn, { ...current, recordPremium: true });
+  await waitFor(
+    'the payment mediator to apply its new config',
+    async () => (await applied()) > before,
+    15_000,
+  );
+
+  // An unpaid contribution invoice of an insuree (the shared fixtures also hold family-addressed ones, which the
+  // invoice mediator refuses: openIMIS bills families through the head insuree).
+  const state = sims.openimis.store.invoices().find((i) => {
+    const resource = sims.openimis.store.get('Invoice', i.id) as
+      { recipient?: { reference?: string } } | undefined;
+    return (
+      i.kind === 'invoice' &&
+      i.status !== 2 &&
+      (resource?.recipient?.reference ?? '').startsWith('Patient/') &&
+      sims.openimis.store.paymentNotices().every((p) => p.subjectId !== i.id)
+    );
+  });
+  if (!state) {
+    throw new Error('the sandbox population has no unpaid contribution invoice');
+  }
+  const invoice = sims.openimis.store.get('Invoice', state.id);
+  const res = await request(`${routerUrl}/fhir/Invoice`, {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/fhir+json' },
+    body: JSON.stringify(invoice),
+  });
+  await res.body.dump();
+  const invoiceTransaction = String(res.headers['x-openhim-transactionid'] ?? '');
+  const [tx] = await sims.core.waitForTransactions((t) => t._id === invoiceTransaction, 30_000);
+  const props = tx?.properties ?? {};
+  if (
+    res.statusCode >= 300 ||
+    typeof props.fineractChargeId !== 'number' ||
+    typeof props.fineractClientId !== 'number'
+  ) {
+    throw new Error(`the invoice was not charged (${res.statusCode}): ${JSON.stringify(props)}`);
+  }
+
+  // What a Fineract operator does (plain API calls, as the Mifos web app would make them): register the web hook,
+  // then take the payment at the counter. Fineract calls the hook once per event, without retry.
+  const f = stack.up.fineract;
+  const fineractCall = async (method: 'POST', path: string, body: unknown): Promise<void> => {
+    const r = await request(`${f.url}/${path}`, {
+      method,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${f.username}:${f.password}`).toString('base64')}`,
+        'fineract-platform-tenantid': f.tenant,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(body),
+    });
+    const text = await r.body.text();
+    if (r.statusCode !== 200) {
+      throw new Error(`Fineract ${method} ${path} answered ${r.statusCode}: ${text}`);
+    }
+  };
+  await fineractCall('POST', 'hooks', {
+    name: 'Web',
+    isActive: true,
+    displayName: 'openIMIS payment layer',
+    events: [
+      { entityName: 'CLIENTCHARGE', actionName: 'PAY' },
+      { entityName: 'SAVINGSACCOUNT', actionName: 'DEPOSIT' },
+    ],
+    config: {
+      'Payload URL': `${routerUrl}/payments/fineract/hook?secret=${stack.hookSecret}`,
+      'Content Type': 'json',
+    },
+  });
+  await fineractCall(
+    'POST',
+    `clients/${props.fineractClientId}/charges/${props.fineractChargeId}?command=paycharge`,
+    {
+      amount: state.amountTotal,
+      transactionDate: new Date().toISOString().slice(0, 10),
+      paymentTypeId: 1,
+      receiptNumber: state.code,
+      dateFormat: 'yyyy-MM-dd',
+      locale: 'en',
+    },
+  );
+  await sims.fineract.hooksIdle();
+  const hookTx = sims.core.listTransactions((t) => t.request.path === '/payments/fineract/hook').at(-1)?._id;
+  await waitFor(
+    'openIMIS to read the invoice PAID and the premium recorded',
+    () => sims.openimis.store.invoice(state.id)?.status === 2 && sims.openimis.store.premiums().length > 0,
+    30_000,
+  ).catch(() => undefined);
+  return {
+    invoiceId: state.id,
+    invoiceCode: state.code,
+    amount: `${state.amountTotal} ${state.currency}`,
+    invoiceTransaction,
+    invoiceProperties: props,
+    fineractClientId: props.fineractClientId,
+    fineractChargeId: props.fineractChargeId,
+    ...(hookTx ? { hookTransaction: hookTx } : {}),
+    paymentNotices: sims.openimis.store.paymentNotices().filter((p) => p.subjectId === state.id).length,
+    invoicePaid: sims.openimis.store.invoice(state.id)?.status === 2,
+    premiums: sims.openimis.store.premiums().length,
+  };
+}
