@@ -69,7 +69,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   precompileFhirValidators(['PaymentNotice', 'PaymentReconciliation']);
 
   mkdirSync(dirname(env.STAGING_DB_PATH), { recursive: true });
-  const db = openStagingDb({ path: env.STAGING_DB_PATH });
+  const db = openStagingDb({
+    path: env.STAGING_DB_PATH,
+    ...(env.STAGING_MIGRATIONS_DIR ? { migrationsFolder: env.STAGING_MIGRATIONS_DIR } : {}),
+  });
   db.migrate();
   const repos = createRepositories(db);
 

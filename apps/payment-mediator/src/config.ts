@@ -28,6 +28,11 @@ export const PAYMENT_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA
       maximum: 65535,
       description: 'Port the mediator listens on.',
     },
+    STAGING_MIGRATIONS_DIR: {
+      type: 'string',
+      description:
+        'Folder of the staging SQL migrations (set by the container image; default: the source tree).',
+    },
     STAGING_DB_PATH: {
       type: 'string',
       default: 'data/payment-layer.sqlite',
@@ -96,6 +101,7 @@ export const PAYMENT_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA
 /** Typed environment of the payment mediator. */
 export interface PaymentEnv extends MediatorEnv {
   STAGING_DB_PATH: string;
+  STAGING_MIGRATIONS_DIR?: string;
   OPENIMIS_URL: string;
   OPENIMIS_GRAPHQL_URL?: string;
   OPENIMIS_USERNAME: string;

@@ -12,10 +12,11 @@ describe('the payment layer end to end in the sandbox', () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stack-'));
-    const env = { ...process.env, LOG_LEVEL: 'warn' };
-    for (const k of ['OPENIMIS_URL', 'FINERACT_URL', 'OPENHIM_API_URL', 'STAGING_DB_PATH']) {
-      delete env[k];
-    }
+    const configured = new Set(['OPENIMIS_URL', 'FINERACT_URL', 'OPENHIM_API_URL', 'STAGING_DB_PATH']);
+    const env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !configured.has(k))),
+      LOG_LEVEL: 'warn',
+    };
     stack = await startStack({ ports: 'random', families: 8, dataDir: dir, env });
   });
   afterAll(async () => {
