@@ -267,6 +267,7 @@ async function mediatorKitPlugin(app: FastifyInstance, opts: MediatorKitOptions)
           .type(result.contentType ?? 'application/fhir+json')
           .send(typeof result.body === 'string' ? result.body : JSON.stringify(result.body));
       }
+      const omitted = request.orchestrationScope?.omitted ?? 0;
       const envelope = buildEnvelope({
         urn,
         httpStatus: result.httpStatus,
@@ -274,7 +275,8 @@ async function mediatorKitPlugin(app: FastifyInstance, opts: MediatorKitOptions)
         ...(result.contentType ? { contentType: result.contentType } : {}),
         ...(result.status ? { status: result.status } : {}),
         orchestrations,
-        ...(result.properties ? { properties: result.properties } : {}),
+        // Calls beyond the recording limit are reported by count, so the envelope still tells the whole truth.
+        properties: { ...result.properties, ...(omitted > 0 ? { orchestrationsOmitted: omitted } : {}) },
         ...(result.retryableError ? { retryableError: result.retryableError } : {}),
       });
       return this.code(result.httpStatus).type(OPENHIM_CONTENT_TYPE).send(JSON.stringify(envelope));

@@ -55,6 +55,21 @@ describe('HttpClient', () => {
     await agent.close();
   });
 
+  it('keeps at most the scope limit of orchestrations and counts the rest', async () => {
+    const agent = createMockAgent();
+    agent.get('https://x.test').intercept({ path: '/a', method: 'GET' }).reply(200, '{}').times(5);
+    const client = new HttpClient({ system: 'openimis', baseUrl: 'https://x.test', dispatcher: agent });
+    const scope: OrchestrationScope = { orchestrations: [], limit: 2 };
+    await runWithOrchestrations(scope, async () => {
+      for (let i = 0; i < 5; i++) {
+        await client.request({ method: 'GET', path: 'a' });
+      }
+    });
+    expect(scope.orchestrations).toHaveLength(2);
+    expect(scope.omitted).toBe(3);
+    await agent.close();
+  });
+
   it('records nothing outside a request scope', async () => {
     const agent = createMockAgent();
     agent.get('https://x.test').intercept({ path: '/a', method: 'GET' }).reply(204, '');

@@ -7,7 +7,12 @@ import {
   type UpstreamSystem,
 } from '@payment-layer/shared-errors';
 import { maskBody, maskHeaders } from './mask';
-import { currentOrchestrationScope, recordOrchestration, type Orchestration } from './orchestrations';
+import {
+  currentOrchestrationScope,
+  isRecording,
+  recordOrchestration,
+  type Orchestration,
+} from './orchestrations';
 
 /** TLS settings of an upstream connection. Verification is on unless explicitly switched off. */
 export interface TlsOptions {
@@ -128,7 +133,7 @@ export class HttpClient {
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
     const started = new Date();
     // Masking parses and re-serialises bodies: only pay for it when a request is being recorded.
-    const recording = scope !== undefined;
+    const recording = isRecording();
     const orchestration: Orchestration = {
       name: req.name ?? `${SYSTEM_LABEL[this.system]} ${req.method} ${url.pathname}`,
       request: {
@@ -162,12 +167,15 @@ export class HttpClient {
           body: maskBody(text),
           timestamp: new Date().toISOString(),
         };
+      }
+      if (scope) {
+        // Past the scope's limit this only counts the call.
         recordOrchestration(orchestration);
       }
       return { status: res.statusCode, headers: responseHeaders, text };
     } catch (err) {
       const typed = this.toTypedError(err, req, timeoutMs);
-      if (recording) {
+      if (scope) {
         orchestration.error = { message: typed.message };
         recordOrchestration(orchestration);
       }

@@ -30,8 +30,15 @@ export interface Orchestration {
 
 /** What one mediated request collects while it runs. */
 export interface OrchestrationScope {
-  /** Calls made so far, in order. */
+  /** Calls made so far, in order (at most `limit`). */
   readonly orchestrations: Orchestration[];
+  /**
+   * Most orchestrations kept for one request (default {@link MAX_ORCHESTRATIONS}). A long sync makes thousands of
+   * calls; OpenHIM stores a transaction as one MongoDB document (16 MB at most), so the rest are only counted.
+   */
+  readonly limit?: number;
+  /** Calls made beyond the limit (recorded by count only). */
+  omitted?: number;
   /** The OpenHIM transaction id, forwarded on outbound calls for tracing. */
   readonly transactionId?: string;
 }
@@ -59,6 +66,20 @@ export function currentOrchestrationScope(): OrchestrationScope | undefined {
   return storage.getStore();
 }
 
+/**
+ * Whether a call made now would be recorded (a scope exists and is not full), so callers can skip the cost of
+ * masking bodies that would be dropped.
+ *
+ * @returns true when the next orchestration is kept
+ */
+export function isRecording(): boolean {
+  const scope = storage.getStore();
+  return scope !== undefined && scope.orchestrations.length < (scope.limit ?? MAX_ORCHESTRATIONS);
+}
+
+/** Default most orchestrations kept per request. */
+export const MAX_ORCHESTRATIONS = 200;
+
 /** Maximum characters of a recorded body; OpenHIM truncates stored bodies at 15 000 characters anyway. */
 export const MAX_RECORDED_BODY = 15_000;
 
@@ -70,6 +91,10 @@ export const MAX_RECORDED_BODY = 15_000;
 export function recordOrchestration(orchestration: Orchestration): void {
   const scope = storage.getStore();
   if (!scope) {
+    return;
+  }
+  if (scope.orchestrations.length >= (scope.limit ?? MAX_ORCHESTRATIONS)) {
+    scope.omitted = (scope.omitted ?? 0) + 1;
     return;
   }
   orchestration.request.body = truncate(orchestration.request.body);
