@@ -38,6 +38,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** CPU seconds (user + system) a process has used (Linux /proc/<pid>/stat). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of stat (11 and 12 after the command name), in clock ticks (100/s).
+  return (Number.parseInt(fields[11] ?? '0', 10) + Number.parseInt(fields[12] ?? '0', 10)) / 100;
+}
+
 /** Peak resident set size of a process in MiB (Linux VmHWM). */
 function peakRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -118,7 +125,15 @@ function percentile(sorted: number[], p: number): number {
 async function requestsBench(
   concurrency: number,
   bodies: string[],
-): Promise<{ rps: number; p50: number; p99: number; errors: number; rss: number; n: number }> {
+): Promise<{
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  rss: number;
+  n: number;
+  cpuMsPerRequest: number;
+}> {
   const openimis = await startOpenImisSimulator({ population: { families: 0 }, includeFixtures: false });
   const fineract = await startFineractSimulator();
   const m = await startMediator(openimis, fineract);
@@ -146,6 +161,7 @@ async function requestsBench(
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
+  const cpuBefore = cpuSeconds(m.child.pid ?? 0);
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -160,6 +176,7 @@ async function requestsBench(
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuMsPerRequest = ((cpuSeconds(m.child.pid ?? 0) - cpuBefore) * 1000) / work.length;
   const rss = peakRssMiB(m.child.pid ?? 0);
   await pool.close();
   await m.stop();
@@ -172,6 +189,7 @@ async function requestsBench(
     errors,
     rss,
     n: work.length,
+    cpuMsPerRequest,
   };
 }
 
@@ -232,10 +250,10 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   for (const c of [1, 32]) {
     const r = await requestsBench(c, bodies.slice(0, requests));
-    const line = `| ${c} | ${r.n} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.rss} | ${r.errors} |`;
+    const line = `| ${c} | ${r.n} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMsPerRequest.toFixed(2)} | ${r.rss} | ${r.errors} |`;
     rows.push(line);
     out(
-      `concurrency ${c}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, peak RSS ${r.rss} MiB, errors ${r.errors}`,
+      `concurrency ${c}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, mediator CPU ${r.cpuMsPerRequest.toFixed(2)} ms/request, peak RSS ${r.rss} MiB, errors ${r.errors}`,
     );
   }
   const s = await syncBench(families);
@@ -250,8 +268,8 @@ async function main(): Promise<void> {
     'the openIMIS and Fineract simulators in the benchmark process, all on 127.0.0.1. Each request is a new insuree',
     '(validate, map, look up by externalId, create the client, link in staging), so every request writes to Fineract.',
     '',
-    '| Concurrency | Requests | req/s | p50 ms | p99 ms | Mediator peak RSS MiB | Errors |',
-    '|---:|---:|---:|---:|---:|---:|---:|',
+    '| Concurrency | Requests | req/s | p50 ms | p99 ms | Mediator CPU ms/request | Mediator peak RSS MiB | Errors |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     `Goal: ≥ 500 req/s and p99 ≤ 50 ms at concurrency 32.`,
