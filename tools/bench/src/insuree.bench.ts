@@ -266,7 +266,7 @@ async function main(): Promise<void> {
     '',
     `Run ${new Date().toISOString()} with node ${process.version} on this machine (2 cores, shared): the mediator in its own process,`,
     'the openIMIS and Fineract simulators in the benchmark process, all on 127.0.0.1. Each request is a new insuree',
-    '(validate, map, look up by externalId, create the client, link in staging), so every request writes to Fineract.',
+    '(validate, map, create the client — a duplicate would be read back — and link it in staging), so every request writes to Fineract.',
     '',
     '| Concurrency | Requests | req/s | p50 ms | p99 ms | Mediator CPU ms/request | Mediator peak RSS MiB | Errors |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|',
