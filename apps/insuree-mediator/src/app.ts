@@ -1,19 +1,19 @@
+import {
+  auditRecorder,
+  createFineractClient,
+  createOpenImisClient,
+  openStaging,
+} from '@payment-layer/flows-runtime';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   kitSettingsFromEnv,
   mediatorKit,
   mediatorServerOptions,
-  type AuditEvent,
   type MediatorDefinition,
 } from '@payment-layer/openhim-mediator';
-import { createRepositories, openStagingDb, type AuditOutcome } from '@payment-layer/staging-db';
-import { FineractClient } from '@payment-layer/mifos-fineract-client';
-import { OpenImisClient } from '@payment-layer/fhir-openimis-client';
 import { loadMappingDir } from '@payment-layer/mapping-dsl';
-import { precompileFhirValidators, isUuid } from '@payment-layer/fhir-util';
+import { precompileFhirValidators } from '@payment-layer/fhir-util';
 import { SAVINGS_STEP, runSavingsStep, type InsureeFlowContext } from '@payment-layer/flows-insuree';
 import { checkInsureeConfig, flowSettings, type InsureeEnv, type InsureeRemoteConfig } from './config';
 import definition from '../mediator.json';
@@ -38,14 +38,6 @@ declare module 'fastify' {
     insuree: InsureeFlowContext;
   }
 }
-
-const STATUS_TO_AUDIT: Record<AuditEvent['status'], AuditOutcome> = {
-  Successful: 'successful',
-  Completed: 'completed',
-  'Completed with error(s)': 'completed_with_errors',
-  Failed: 'failed',
-  Processing: 'processing',
-};
 
 /**
  * Builds the insuree mediator: the OpenHIM kit, the staging store, the openIMIS and Fineract clients, the
@@ -75,13 +67,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     throw new Error('mapping documents patient-to-client and group-to-group are required');
   }
 
-  mkdirSync(dirname(env.STAGING_DB_PATH), { recursive: true });
-  const db = openStagingDb({
-    path: env.STAGING_DB_PATH,
-    ...(env.STAGING_MIGRATIONS_DIR ? { migrationsFolder: env.STAGING_MIGRATIONS_DIR } : {}),
-  });
-  db.migrate();
-  const repos = createRepositories(db);
+  const { db, repos } = openStaging(env);
 
   await app.register(mediatorKit, {
     definition: definition as MediatorDefinition,
@@ -91,41 +77,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     configCheck: (c) => {
       checkInsureeConfig(c as InsureeRemoteConfig);
     },
-    onAudit: (e) => {
-      const fhirId = e.properties.fhirId;
-      repos.audit.recordAudit({
-        transactionId: e.transactionId ?? null,
-        mediator: e.urn,
-        resourceType: typeof e.properties.resourceType === 'string' ? e.properties.resourceType : null,
-        resourceId: typeof fhirId === 'string' && isUuid(fhirId) ? fhirId : null,
-        outcome: STATUS_TO_AUDIT[e.status],
-        httpStatus: e.httpStatus,
-        startedAt: e.startedAt,
-        finishedAt: new Date(e.startedAt.getTime() + e.durationMs),
-      });
-    },
+    onAudit: auditRecorder(repos),
   });
 
-  const fineract = new FineractClient({
-    baseUrl: env.FINERACT_URL,
-    tenantId: env.FINERACT_TENANT_ID,
-    username: env.FINERACT_USERNAME,
-    password: env.FINERACT_PASSWORD,
-    timeoutMs: env.FINERACT_TIMEOUT_MS,
-    tls: {
-      allowSelfSigned: env.FINERACT_ALLOW_SELF_SIGNED,
-      ...(env.FINERACT_CA_FILE ? { caFile: env.FINERACT_CA_FILE } : {}),
-    },
-  });
-  const openimis = new OpenImisClient({
-    fhirBaseUrl: env.OPENIMIS_URL,
-    graphqlUrl:
-      env.OPENIMIS_GRAPHQL_URL ?? new URL('../graphql', env.OPENIMIS_URL.replace(/\/?$/, '/')).toString(),
-    username: env.OPENIMIS_USERNAME,
-    password: env.OPENIMIS_PASSWORD,
-    timeoutMs: env.OPENIMIS_TIMEOUT_MS,
-    ...(env.OPENIMIS_CA_FILE ? { tls: { caFile: env.OPENIMIS_CA_FILE } } : {}),
-  });
+  const fineract = createFineractClient(env);
+  const openimis = createOpenImisClient(env);
 
   const context: InsureeFlowContext = {
     fineract,

@@ -1,3 +1,4 @@
+import { UPSTREAM_ENV_SCHEMA, type UpstreamEnv } from '@payment-layer/flows-runtime';
 import { ConfigError } from '@payment-layer/shared-errors';
 import {
   loadEnvConfig,
@@ -9,16 +10,9 @@ import {
 import type { InsureeFlowSettings } from '@payment-layer/flows-insuree';
 
 /** Environment variables of the insuree mediator (on top of the kit's). */
-export const INSUREE_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA, {
+export const INSUREE_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA, UPSTREAM_ENV_SCHEMA, {
   type: 'object',
-  required: [
-    'OPENIMIS_URL',
-    'OPENIMIS_USERNAME',
-    'OPENIMIS_PASSWORD',
-    'FINERACT_URL',
-    'FINERACT_USERNAME',
-    'FINERACT_PASSWORD',
-  ],
+  required: [],
   properties: {
     PORT: {
       type: 'integer',
@@ -27,89 +21,11 @@ export const INSUREE_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA
       maximum: 65535,
       description: 'Port the mediator listens on.',
     },
-    STAGING_DB_PATH: {
-      type: 'string',
-      default: 'data/insuree-mediator.sqlite',
-      description:
-        'SQLite staging database (links, outbox, sync cursors, audit); created and migrated at boot.',
-    },
-    STAGING_MIGRATIONS_DIR: {
-      type: 'string',
-      description:
-        'Folder of the staging SQL migrations (set by the container image; default: the source tree).',
-    },
-    OPENIMIS_URL: {
-      type: 'string',
-      pattern: '^https?://',
-      description: 'openIMIS FHIR R4 base URL, e.g. https://openimis.example.org/api/api_fhir_r4/',
-    },
-    OPENIMIS_GRAPHQL_URL: {
-      type: 'string',
-      pattern: '^https?://',
-      description: 'openIMIS GraphQL URL (default: derived from OPENIMIS_URL, …/api/graphql).',
-    },
-    OPENIMIS_USERNAME: { type: 'string', minLength: 1, description: 'openIMIS API user.' },
-    OPENIMIS_PASSWORD: { type: 'string', minLength: 1, secret: true, description: 'openIMIS API password.' },
-    OPENIMIS_CA_FILE: { type: 'string', description: 'Extra CA certificates (PEM) to trust for openIMIS.' },
-    OPENIMIS_TIMEOUT_MS: {
-      type: 'integer',
-      default: 20_000,
-      minimum: 100,
-      description: 'Time limit of one openIMIS call.',
-    },
-    FINERACT_URL: {
-      type: 'string',
-      pattern: '^https?://',
-      description: 'Fineract API base URL, e.g. https://fineract.example.org:8443/fineract-provider/api/v1',
-    },
-    FINERACT_TENANT_ID: {
-      type: 'string',
-      default: 'default',
-      description: 'Fineract tenant (Fineract-Platform-TenantId).',
-    },
-    FINERACT_USERNAME: { type: 'string', minLength: 1, description: 'Fineract API user.' },
-    FINERACT_PASSWORD: { type: 'string', minLength: 1, secret: true, description: 'Fineract API password.' },
-    FINERACT_CA_FILE: { type: 'string', description: 'Extra CA certificates (PEM) to trust for Fineract.' },
-    FINERACT_ALLOW_SELF_SIGNED: {
-      type: 'boolean',
-      default: false,
-      description: "Accept Fineract's self-signed development certificate. Never in production.",
-    },
-    FINERACT_TIMEOUT_MS: {
-      type: 'integer',
-      default: 20_000,
-      minimum: 100,
-      description: 'Time limit of one Fineract call.',
-    },
-    OUTBOX_INTERVAL_MS: {
-      type: 'integer',
-      default: 5_000,
-      minimum: 100,
-      description:
-        'How often unfinished steps (e.g. a savings account Fineract refused for now) are retried.',
-    },
   },
 });
 
 /** Typed environment of the insuree mediator. */
-export interface InsureeEnv extends MediatorEnv {
-  STAGING_DB_PATH: string;
-  STAGING_MIGRATIONS_DIR?: string;
-  OPENIMIS_URL: string;
-  OPENIMIS_GRAPHQL_URL?: string;
-  OPENIMIS_USERNAME: string;
-  OPENIMIS_PASSWORD: string;
-  OPENIMIS_CA_FILE?: string;
-  OPENIMIS_TIMEOUT_MS: number;
-  FINERACT_URL: string;
-  FINERACT_TENANT_ID: string;
-  FINERACT_USERNAME: string;
-  FINERACT_PASSWORD: string;
-  FINERACT_CA_FILE?: string;
-  FINERACT_ALLOW_SELF_SIGNED: boolean;
-  FINERACT_TIMEOUT_MS: number;
-  OUTBOX_INTERVAL_MS: number;
-}
+export interface InsureeEnv extends MediatorEnv, UpstreamEnv {}
 
 /**
  * Reads the insuree mediator's configuration from the environment (fails at boot naming the variable).

@@ -1,17 +1,17 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  auditRecorder,
+  createFineractClient,
+  createOpenImisClient,
+  openStaging,
+} from '@payment-layer/flows-runtime';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   kitSettingsFromEnv,
   mediatorKit,
   mediatorServerOptions,
-  type AuditEvent,
   type MediatorDefinition,
 } from '@payment-layer/openhim-mediator';
-import { createRepositories, openStagingDb, type AuditOutcome } from '@payment-layer/staging-db';
-import { FineractClient } from '@payment-layer/mifos-fineract-client';
-import { OpenImisClient } from '@payment-layer/fhir-openimis-client';
-import { isUuid, precompileFhirValidators } from '@payment-layer/fhir-util';
+import { precompileFhirValidators } from '@payment-layer/fhir-util';
 import { runDuePaymentSteps, type PaymentFlowContext } from '@payment-layer/flows-payment';
 import { checkPaymentConfig, flowSettings, type PaymentEnv, type PaymentRemoteConfig } from './config';
 import definition from '../mediator.json';
@@ -37,14 +37,6 @@ declare module 'fastify' {
   }
 }
 
-const STATUS_TO_AUDIT: Record<AuditEvent['status'], AuditOutcome> = {
-  Successful: 'successful',
-  Completed: 'completed',
-  'Completed with error(s)': 'completed_with_errors',
-  Failed: 'failed',
-  Processing: 'processing',
-};
-
 /**
  * Builds the payment mediator: the OpenHIM kit, the staging store (shared with the invoice mediator), the openIMIS
  * and Fineract clients, the routes and the outbox worker that reports paid invoices to openIMIS. Never listens
@@ -68,13 +60,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Fail at boot, not on the first request: compile the FHIR validators now.
   precompileFhirValidators(['PaymentNotice', 'PaymentReconciliation']);
 
-  mkdirSync(dirname(env.STAGING_DB_PATH), { recursive: true });
-  const db = openStagingDb({
-    path: env.STAGING_DB_PATH,
-    ...(env.STAGING_MIGRATIONS_DIR ? { migrationsFolder: env.STAGING_MIGRATIONS_DIR } : {}),
-  });
-  db.migrate();
-  const repos = createRepositories(db);
+  const { db, repos } = openStaging(env);
 
   await app.register(mediatorKit, {
     definition: definition as MediatorDefinition,
@@ -84,41 +70,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     configCheck: (c) => {
       checkPaymentConfig(c as PaymentRemoteConfig);
     },
-    onAudit: (e) => {
-      const fhirId = e.properties.invoiceUuid;
-      repos.audit.recordAudit({
-        transactionId: e.transactionId ?? null,
-        mediator: e.urn,
-        resourceType: typeof e.properties.resourceType === 'string' ? e.properties.resourceType : null,
-        resourceId: typeof fhirId === 'string' && isUuid(fhirId) ? fhirId : null,
-        outcome: STATUS_TO_AUDIT[e.status],
-        httpStatus: e.httpStatus,
-        startedAt: e.startedAt,
-        finishedAt: new Date(e.startedAt.getTime() + e.durationMs),
-      });
-    },
+    onAudit: auditRecorder(repos),
   });
 
-  const fineract = new FineractClient({
-    baseUrl: env.FINERACT_URL,
-    tenantId: env.FINERACT_TENANT_ID,
-    username: env.FINERACT_USERNAME,
-    password: env.FINERACT_PASSWORD,
-    timeoutMs: env.FINERACT_TIMEOUT_MS,
-    tls: {
-      allowSelfSigned: env.FINERACT_ALLOW_SELF_SIGNED,
-      ...(env.FINERACT_CA_FILE ? { caFile: env.FINERACT_CA_FILE } : {}),
-    },
-  });
-  const openimis = new OpenImisClient({
-    fhirBaseUrl: env.OPENIMIS_URL,
-    graphqlUrl:
-      env.OPENIMIS_GRAPHQL_URL ?? new URL('../graphql', env.OPENIMIS_URL.replace(/\/?$/, '/')).toString(),
-    username: env.OPENIMIS_USERNAME,
-    password: env.OPENIMIS_PASSWORD,
-    timeoutMs: env.OPENIMIS_TIMEOUT_MS,
-    ...(env.OPENIMIS_CA_FILE ? { tls: { caFile: env.OPENIMIS_CA_FILE } } : {}),
-  });
+  const fineract = createFineractClient(env);
+  const openimis = createOpenImisClient(env);
 
   const context: PaymentFlowContext = {
     fineract,

@@ -47,5 +47,5 @@ describe('nothing lost: openIMIS down while 100 payments arrive', () => {
     expect(notices.every((n) => n.outcome.action === 'paid')).toBe(true);
     expect(h.repos.ledger.listInvoices({ state: 'verified', limit: 1000 })).toHaveLength(100);
     expect(h.repos.outbox.list({ state: ['pending', 'in_progress', 'dead'], limit: 1000 })).toHaveLength(0);
-  }, 30_000);
+  }, 90_000);
 });
