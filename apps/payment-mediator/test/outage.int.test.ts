@@ -28,9 +28,10 @@ describe('nothing lost: openIMIS down while 100 payments arrive', () => {
 
     // The worker runs during the outage: every notice fails and is rescheduled, none is lost or dead.
     const during = await h.drain();
-    expect(during.filter((r) => r.kind === 'openimis.paymentNotice' && r.state === 'retry')).toHaveLength(
-      100,
-    );
+    // Each notice failed and was rescheduled (on a slow machine an early one may come due again in the same run).
+    const retried = during.filter((r) => r.kind === 'openimis.paymentNotice' && r.state === 'retry');
+    expect(new Set(retried.map((r) => r.entryId)).size).toBe(100);
+    expect(during.every((r) => r.state === 'retry')).toBe(true);
     expect(
       h.repos.outbox.list({ kind: 'openimis.paymentNotice', state: 'pending', limit: 1000 }),
     ).toHaveLength(100);

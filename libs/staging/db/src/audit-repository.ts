@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import { ValidationError } from '@payment-layer/shared-errors';
 import { AUDIT_OUTCOMES, auditLog } from './schema/index';
 import type { StagingDb } from './staging-db';
@@ -38,6 +38,9 @@ export interface AuditFilter {
 export class AuditRepository {
   constructor(private readonly db: StagingDb) {}
 
+  // One row per mediated request: prepared once, since building the insert costs more than running it.
+  private insertStatement: ReturnType<typeof prepareAuditInsert> | undefined;
+
   /**
    * Appends one audit row.
    *
@@ -56,23 +59,23 @@ export class AuditRepository {
     if (!isAbsent(input.httpStatus) && !(Number.isInteger(input.httpStatus) && input.httpStatus >= 100)) {
       throw new ValidationError('httpStatus must be an HTTP status code');
     }
-    return this.db.orm
-      .insert(auditLog)
-      .values({
-        transactionId: isAbsent(input.transactionId)
-          ? null
-          : checkText(input.transactionId, 'transactionId', 64),
-        mediator: checkText(input.mediator, 'mediator', 100),
-        resourceType: isAbsent(input.resourceType) ? null : checkText(input.resourceType, 'resourceType', 64),
-        resourceId: isAbsent(input.resourceId) ? null : canonicalUuid(input.resourceId, 'resourceId'),
-        outcome: input.outcome,
-        httpStatus: input.httpStatus ?? null,
-        startedAt: isoTimestamp(input.startedAt),
-        finishedAt: isoTimestamp(input.finishedAt),
-        durationMs,
-      })
-      .returning()
-      .get();
+    const row = (this.insertStatement ??= prepareAuditInsert(this.db)).get({
+      transactionId: isAbsent(input.transactionId)
+        ? null
+        : checkText(input.transactionId, 'transactionId', 64),
+      mediator: checkText(input.mediator, 'mediator', 100),
+      resourceType: isAbsent(input.resourceType) ? null : checkText(input.resourceType, 'resourceType', 64),
+      resourceId: isAbsent(input.resourceId) ? null : canonicalUuid(input.resourceId, 'resourceId'),
+      outcome: input.outcome,
+      httpStatus: input.httpStatus ?? null,
+      startedAt: isoTimestamp(input.startedAt),
+      finishedAt: isoTimestamp(input.finishedAt),
+      durationMs,
+    });
+    if (row === undefined) {
+      throw new ValidationError('the audit row could not be read back');
+    }
+    return row;
   }
 
   /**
@@ -117,4 +120,23 @@ export class AuditRepository {
       .where(lt(auditLog.startedAt, isoTimestamp(before)))
       .run().changes;
   }
+}
+
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- the prepared-query type is inferred from the query
+function prepareAuditInsert(db: StagingDb) {
+  return db.orm
+    .insert(auditLog)
+    .values({
+      transactionId: sql.placeholder('transactionId'),
+      mediator: sql.placeholder('mediator'),
+      resourceType: sql.placeholder('resourceType'),
+      resourceId: sql.placeholder('resourceId'),
+      outcome: sql.placeholder('outcome'),
+      httpStatus: sql.placeholder('httpStatus'),
+      startedAt: sql.placeholder('startedAt'),
+      finishedAt: sql.placeholder('finishedAt'),
+      durationMs: sql.placeholder('durationMs'),
+    })
+    .returning()
+    .prepare();
 }

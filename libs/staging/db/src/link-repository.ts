@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError } from '@payment-layer/shared-errors';
 import { type Clock, systemClock } from './clock';
 import { entityLinks } from './schema/index';
@@ -41,6 +41,13 @@ export class LinkRepository {
     private readonly clock: Clock = systemClock,
   ) {}
 
+  // Hot paths (every upsert) use statements prepared once: building the query each call costs more than running it.
+  private statements: ReturnType<typeof prepareLinkStatements> | undefined;
+
+  private get q(): ReturnType<typeof prepareLinkStatements> {
+    return (this.statements ??= prepareLinkStatements(this.db));
+  }
+
   /**
    * The Fineract entity of one kind linked to an openIMIS resource.
    *
@@ -55,17 +62,7 @@ export class LinkRepository {
     fineractType: FineractEntityType,
   ): EntityLink | undefined {
     const id = canonicalUuid(openimisId, 'openimisId');
-    return this.db.orm
-      .select()
-      .from(entityLinks)
-      .where(
-        and(
-          eq(entityLinks.openimisType, openimisType),
-          eq(entityLinks.openimisId, id),
-          eq(entityLinks.fineractType, fineractType),
-        ),
-      )
-      .get();
+    return this.q.byOpenimis.get({ openimisType, openimisId: id, fineractType });
   }
 
   /**
@@ -93,11 +90,7 @@ export class LinkRepository {
    * @returns the link, or undefined
    */
   findByFineract(fineractType: FineractEntityType, fineractId: number): EntityLink | undefined {
-    return this.db.orm
-      .select()
-      .from(entityLinks)
-      .where(and(eq(entityLinks.fineractType, fineractType), eq(entityLinks.fineractId, fineractId)))
-      .get();
+    return this.q.byFineract.get({ fineractType, fineractId });
   }
 
   /**
@@ -138,19 +131,17 @@ export class LinkRepository {
           .get();
         return { link, created: false };
       }
-      const link = this.db.orm
-        .insert(entityLinks)
-        .values({
-          openimisType,
-          openimisId,
-          fineractType,
-          fineractId,
-          mappedHash: input.mappedHash ?? null,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning()
-        .get();
+      const link = this.q.insertLink.get({
+        openimisType,
+        openimisId,
+        fineractType,
+        fineractId,
+        mappedHash: input.mappedHash ?? null,
+        now,
+      });
+      if (link === undefined) {
+        throw new NotFoundError('the inserted link could not be read back');
+      }
       return { link, created: true };
     });
   }
@@ -175,4 +166,46 @@ export class LinkRepository {
     }
     return link;
   }
+}
+
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- the prepared-query types are inferred from the queries
+function prepareLinkStatements(db: StagingDb) {
+  return {
+    byOpenimis: db.orm
+      .select()
+      .from(entityLinks)
+      .where(
+        and(
+          eq(entityLinks.openimisType, sql.placeholder('openimisType')),
+          eq(entityLinks.openimisId, sql.placeholder('openimisId')),
+          eq(entityLinks.fineractType, sql.placeholder('fineractType')),
+        ),
+      )
+      .prepare(),
+
+    byFineract: db.orm
+      .select()
+      .from(entityLinks)
+      .where(
+        and(
+          eq(entityLinks.fineractType, sql.placeholder('fineractType')),
+          eq(entityLinks.fineractId, sql.placeholder('fineractId')),
+        ),
+      )
+      .prepare(),
+
+    insertLink: db.orm
+      .insert(entityLinks)
+      .values({
+        openimisType: sql.placeholder('openimisType'),
+        openimisId: sql.placeholder('openimisId'),
+        fineractType: sql.placeholder('fineractType'),
+        fineractId: sql.placeholder('fineractId'),
+        mappedHash: sql.placeholder('mappedHash'),
+        createdAt: sql.placeholder('now'),
+        updatedAt: sql.placeholder('now'),
+      })
+      .returning()
+      .prepare(),
+  };
 }
