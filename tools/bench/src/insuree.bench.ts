@@ -6,7 +6,8 @@
  *    concurrency 1 and 32: requests/s, p50/p99 latency, and the mediator's peak RSS.
  * 2. A sync of about 10,000 generated insurees in families (POST /sync/insurees): duration and peak RSS.
  *
- * Run: `npx tsx tools/bench/src/insuree.bench.ts` (env BENCH_SYNC_FAMILIES, BENCH_REQUESTS to scale).
+ * Run: `npx tsx tools/bench/src/insuree.bench.ts` (env BENCH_SYNC_FAMILIES, BENCH_REQUESTS to scale; BENCH_MAIN=<bundle>
+ * to measure the esbuild bundle the Docker image runs, e.g. built with the command in docker/Dockerfile).
  * Writes tools/bench/results/insuree.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,7 +24,9 @@ import {
 } from '@payment-layer/sandbox';
 
 const ROOT = resolve(__dirname, '../../..');
-const MAIN = join(ROOT, 'apps/insuree-mediator/src/main.ts');
+// BENCH_MAIN points at a built bundle (node dist/main.js, as the image runs it); default: the source through tsx.
+const MAIN = process.env.BENCH_MAIN ?? join(ROOT, 'apps/insuree-mediator/src/main.ts');
+const NODE_ARGS = process.env.BENCH_MAIN ? [MAIN] : ['--import', 'tsx', MAIN];
 const ROUTE = { username: 'openhim', password: 'bench-route-password' };
 const AUTH = `Basic ${Buffer.from(`${ROUTE.username}:${ROUTE.password}`).toString('base64')}`;
 const out = (s = ''): void => {
@@ -66,7 +69,7 @@ async function startMediator(
 ): Promise<Mediator> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'insuree-bench-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, NODE_ARGS, {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env,
@@ -84,6 +87,7 @@ async function startMediator(
       FINERACT_USERNAME: fineract.username,
       FINERACT_PASSWORD: fineract.password,
       STAGING_DB_PATH: join(dir, 'staging.sqlite'),
+      STAGING_MIGRATIONS_DIR: join(ROOT, 'libs/staging/db/drizzle'),
       ...extraEnv,
     },
   });
@@ -267,6 +271,7 @@ async function main(): Promise<void> {
     `Run ${new Date().toISOString()} with node ${process.version} on this machine (2 cores, shared): the mediator in its own process,`,
     'the openIMIS and Fineract simulators in the benchmark process, all on 127.0.0.1. Each request is a new insuree',
     '(validate, map, create the client — a duplicate would be read back — and link it in staging), so every request writes to Fineract.',
+    `Mediator: ${process.env.BENCH_MAIN ? 'bundled build (node dist/main.js, as the image runs it)' : 'source through tsx'}.`,
     '',
     '| Concurrency | Requests | req/s | p50 ms | p99 ms | Mediator CPU ms/request | Mediator peak RSS MiB | Errors |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|',
