@@ -505,6 +505,26 @@ describe('OpenImisClient incremental sync', () => {
     expect(processed).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
     // The window closes at the interrupted walk's start, not the resumed one's.
     expect(second.cursor).toEqual({ since: '2024-05-17T11:55:00', seen: [] });
+
+    // Saved incrementally (window + the keys processed), the same crash resumes the same way.
+    const keys: string[] = [];
+    let window: { since?: string; walkStartedAt?: string } = {};
+    const third = h.client.syncSince('Patient', { pageSize: 3 });
+    for await (const item of third) {
+      if (keys.length === 4) {
+        break;
+      }
+      keys.push(item.key);
+      window = third.window;
+    }
+    expect(window).toEqual({ walkStartedAt: '2024-05-17T12:00:00' });
+    const resumed: string[] = [];
+    const fourth = h.client.syncSince('Patient', { cursor: { ...window, seen: keys }, pageSize: 3 });
+    for await (const item of fourth) {
+      resumed.push(String(item.resource.id));
+    }
+    expect(resumed).toEqual(['p4', 'p5', 'p6']);
+    expect(fourth.window).toEqual({ walkStartedAt: '2024-05-17T12:00:00' });
     await h.agent.close();
   });
 });

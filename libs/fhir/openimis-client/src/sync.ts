@@ -34,7 +34,10 @@ export interface SyncItem<T> {
   readonly lastUpdated: string | undefined;
   /** The de-duplication key recorded for this resource. */
   readonly key: string;
-  /** Cursor covering this item and every item before it (built on access). */
+  /**
+   * Cursor covering this item and every item before it (built on access: it copies the window's keys, so a
+   * consumer saving progress often should store {@link key}s incrementally with {@link ResourceSync.window}).
+   */
   readonly cursor: SyncCursor;
 }
 
@@ -113,6 +116,19 @@ export class ResourceSync<T extends FhirResource> implements AsyncIterable<SyncI
    */
   get cursor(): SyncCursor {
     return this.finalCursor ?? this.snapshot(this.seen.length);
+  }
+
+  /**
+   * The window being walked, without its keys: with the {@link SyncItem.key}s processed since the last save, it
+   * is the cursor stored incrementally (the keys appended), which costs what was added rather than the window.
+   *
+   * @returns the window start and the start time of the walk (once the first page arrived)
+   */
+  get window(): { readonly since?: string; readonly walkStartedAt?: string } {
+    return {
+      ...(this.since !== undefined ? { since: this.since } : {}),
+      ...(this.walkStartedAt !== undefined ? { walkStartedAt: this.walkStartedAt } : {}),
+    };
   }
 
   /** Whether the window has been walked to its last page. */

@@ -76,7 +76,7 @@ export async function syncInsurees(ctx: InsureeFlowContext, options: SyncOptions
   };
 }
 
-type ChunkItem<T> = { resource: T; cursor: SyncCursor };
+type ChunkItem<T> = { resource: T; key: string };
 type ChunkResult = { ok: boolean; outcome?: UpsertOutcome }[];
 type ChunkProcessor<T> = (
   ctx: InsureeFlowContext,
@@ -117,6 +117,7 @@ async function syncType<T extends Patient | Group>(
       return;
     }
     const results = await processChunk(ctx, chunk, fail);
+    const done: string[] = [];
     results.forEach((r, i) => {
       if (r.ok && r.outcome) {
         counts[r.outcome]++;
@@ -127,19 +128,28 @@ async function syncType<T extends Patient | Group>(
       if (!r.ok) {
         blocked = true;
       } else if (!blocked) {
-        const done = chunk[i];
-        if (done) {
-          saveCursor(ctx, type, done.cursor);
+        const item = chunk[i];
+        if (item) {
+          done.push(item.key);
         }
       }
     });
+    if (done.length > 0) {
+      // One write per chunk, appending its keys: the window's key list is never rewritten while walking.
+      const { since, walkStartedAt } = sync.window;
+      ctx.repos.cursors.extendSyncWindow(type, {
+        cursorValue: since ?? null,
+        walkStartedAt: walkStartedAt ?? null,
+        addedKeys: done,
+      });
+    }
     processed += chunk.length;
     ctx.log.info({ resourceType: type, processed, ...counts }, 'insuree sync progress');
     chunk = [];
   };
 
   for await (const item of sync) {
-    chunk.push({ resource: item.resource as T, cursor: item.cursor });
+    chunk.push({ resource: item.resource as T, key: item.key });
     if (chunk.length >= chunkSize) {
       await flush();
       if (options.signal?.aborted || (options.limit !== undefined && processed >= options.limit)) {

@@ -38,6 +38,48 @@ describe('CursorRepository', () => {
     });
   });
 
+  it('appends window progress without rewriting what is stored, and a full save replaces it', () => {
+    cursors.extendSyncWindow('Patient', {
+      cursorValue: null,
+      walkStartedAt: '2026-05-17T10:00:00',
+      addedKeys: ['b@x', 'a@x'],
+    });
+    cursors.extendSyncWindow('Patient', {
+      cursorValue: null,
+      walkStartedAt: '2026-05-17T10:00:00',
+      addedKeys: ['c', 'a@x'],
+    });
+    const walking = cursors.getCursor('Patient');
+    expect(walking).toMatchObject({ cursorValue: null, walkStartedAt: '2026-05-17T10:00:00' });
+    expect([...(walking?.seenIds ?? [])].sort()).toEqual(['a@x', 'b@x', 'c']);
+    // Another type's window is its own.
+    expect(cursors.getCursor('Group')).toBeUndefined();
+
+    // The walk completes: the next window carries only what the client hands over.
+    cursors.saveSyncState('Patient', {
+      cursorValue: '2026-05-17T09:59:00',
+      seenIds: ['c'],
+      walkStartedAt: null,
+    });
+    expect(cursors.getCursor('Patient')).toMatchObject({
+      cursorValue: '2026-05-17T09:59:00',
+      seenIds: ['c'],
+      walkStartedAt: null,
+    });
+  });
+
+  it('rolls back a window extension as a whole when a key is invalid', () => {
+    cursors.extendSyncWindow('Patient', { cursorValue: null, walkStartedAt: null, addedKeys: ['a'] });
+    expect(() => {
+      cursors.extendSyncWindow('Patient', {
+        cursorValue: '2026-05-17T09:59:00',
+        walkStartedAt: null,
+        addedKeys: ['b', ''],
+      });
+    }).toThrow(ValidationError);
+    expect(cursors.getCursor('Patient')).toMatchObject({ cursorValue: null, seenIds: ['a'] });
+  });
+
   it('has no cursor before the first advance', () => {
     expect(cursors.getCursor('Patient')).toBeUndefined();
   });

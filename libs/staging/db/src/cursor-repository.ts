@@ -1,7 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { ValidationError } from '@payment-layer/shared-errors';
 import { type Clock, systemClock } from './clock';
-import { syncCursors } from './schema/index';
+import { syncCursors, syncWindowKeys } from './schema/index';
 import type { StagingDb } from './staging-db';
 import { bounded, checkText, isAbsent, isoTimestamp } from './values';
 
@@ -44,12 +44,28 @@ export class CursorRepository {
     private readonly clock: Clock = systemClock,
   ) {}
 
+  private statements: ReturnType<typeof prepareWindowStatements> | undefined;
+
+  private get q(): ReturnType<typeof prepareWindowStatements> {
+    return (this.statements ??= prepareWindowStatements(this.db));
+  }
+
   /**
    * @param resourceType - the synced resource type (e.g. `Patient`, `Invoice`)
-   * @returns the cursor, or undefined before the first run
+   * @returns the cursor, or undefined before the first run; `seenIds` lists the ids seen at the cursor value
+   *   and, for a window sync, the keys processed in the current window
    */
   getCursor(resourceType: string): SyncCursor | undefined {
-    return this.db.orm.select().from(syncCursors).where(eq(syncCursors.resourceType, resourceType)).get();
+    const row = this.db.orm
+      .select()
+      .from(syncCursors)
+      .where(eq(syncCursors.resourceType, resourceType))
+      .get();
+    if (row === undefined) {
+      return undefined;
+    }
+    const keys = this.q.windowKeys.all({ resourceType }).map((k) => k.key);
+    return keys.length === 0 ? row : { ...row, seenIds: [...row.seenIds, ...keys] };
   }
 
   /**
@@ -105,7 +121,8 @@ export class CursorRepository {
 
   /**
    * Stores a window-sync position as the openIMIS client reports it (window start, keys already processed in the
-   * window, start time of the unfinished walk). The client's cursor only ever moves forward, so this overwrites.
+   * window, start time of the unfinished walk), replacing the stored one. The client's cursor only ever moves
+   * forward, so this overwrites. While walking a window, prefer {@link extendSyncWindow}, which only appends.
    *
    * @param resourceType - the synced resource type
    * @param state - the position to store
@@ -123,17 +140,50 @@ export class CursorRepository {
     if (state.seenIds.length > MAX_WINDOW_KEYS) {
       throw new ValidationError(`a sync window may hold at most ${MAX_WINDOW_KEYS} keys`);
     }
-    const now = isoTimestamp(this.clock());
-    const values = {
-      cursorValue: state.cursorValue,
-      seenIds: [...state.seenIds],
-      walkStartedAt: state.walkStartedAt,
-      updatedAt: now,
-    };
+    return this.db.transaction(() => {
+      const row = this.upsertPosition(resourceType, state.cursorValue, state.walkStartedAt);
+      this.db.orm.delete(syncWindowKeys).where(eq(syncWindowKeys.resourceType, resourceType)).run();
+      for (const key of state.seenIds) {
+        this.q.addKey.run({ resourceType, key: checkText(key, 'window key', 512) });
+      }
+      return { ...row, seenIds: [...row.seenIds, ...state.seenIds] };
+    });
+  }
+
+  /**
+   * Records progress of a window walk: the window position and the keys processed since the last call, appended
+   * (a key already stored is ignored). Costs what was added, not the size of the window.
+   *
+   * @param resourceType - the synced resource type
+   * @param progress - window start, walk start, and the keys just processed
+   */
+  extendSyncWindow(
+    resourceType: string,
+    progress: {
+      readonly cursorValue: string | null;
+      readonly walkStartedAt: string | null;
+      readonly addedKeys: readonly string[];
+    },
+  ): void {
+    checkText(resourceType, 'resourceType', 64);
+    this.db.transaction(() => {
+      this.upsertPosition(resourceType, progress.cursorValue, progress.walkStartedAt);
+      for (const key of progress.addedKeys) {
+        this.q.addKey.run({ resourceType, key: checkText(key, 'window key', 512) });
+      }
+    });
+  }
+
+  private upsertPosition(
+    resourceType: string,
+    cursorValue: string | null,
+    walkStartedAt: string | null,
+  ): SyncCursor {
+    const values = { cursorValue, walkStartedAt, updatedAt: isoTimestamp(this.clock()) };
     return this.db.orm
       .insert(syncCursors)
-      .values({ resourceType, ...values })
-      .onConflictDoUpdate({ target: syncCursors.resourceType, set: values })
+      .values({ resourceType, seenIds: [], ...values })
+      .onConflictDoUpdate({ target: syncCursors.resourceType, set: { ...values, seenIds: [] } })
       .returning()
       .get();
   }
@@ -169,4 +219,20 @@ function cap(ids: string[]): string[] {
     throw new ValidationError(`more than ${MAX_SEEN_IDS} ids share one cursor value`);
   }
   return ids;
+}
+
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- the prepared-query types are inferred from the queries
+function prepareWindowStatements(db: StagingDb) {
+  return {
+    windowKeys: db.orm
+      .select({ key: syncWindowKeys.key })
+      .from(syncWindowKeys)
+      .where(eq(syncWindowKeys.resourceType, sql.placeholder('resourceType')))
+      .prepare(),
+    addKey: db.orm
+      .insert(syncWindowKeys)
+      .values({ resourceType: sql.placeholder('resourceType'), key: sql.placeholder('key') })
+      .onConflictDoNothing()
+      .prepare(),
+  };
 }

@@ -76,6 +76,7 @@ describe('committed migrations', () => {
       'outbox(aggregate_ref,attempts,completed_at,created_at,id,idempotency_key,kind,last_error,lease_expires_at,next_attempt_at,payload,result,state,updated_at)',
       'payments_received(amount,created_at,currency,id,invoice_id,payer_ref,reason,received_at,reference,request_hash,source,source_txn_id,state,updated_at)',
       'sync_cursors(cursor_value,last_run_error,last_run_finished_at,last_run_outcome,last_run_processed,last_run_started_at,resource_type,seen_ids,updated_at,walk_started_at)',
+      'sync_window_keys(key,resource_type)',
     ]);
   });
 });

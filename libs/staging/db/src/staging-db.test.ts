@@ -12,6 +12,7 @@ const TABLES = [
   'outbox',
   'payments_received',
   'sync_cursors',
+  'sync_window_keys',
 ];
 
 function tableNames(db: StagingDb): string[] {
@@ -47,12 +48,12 @@ describe('openStagingDb and migrate()', () => {
     const db = open('a.db');
     expect(tableNames(db)).toEqual([]);
     const result = db.migrate();
-    expect(result.applied).toEqual(['0000_init', '0001_sync_walk_started_at']);
+    expect(result.applied).toEqual(['0000_init', '0001_sync_walk_started_at', '0002_sync_window_keys']);
     expect(tableNames(db)).toEqual(['__drizzle_migrations', ...TABLES]);
     const recorded = db.sqlite
       .prepare('SELECT hash, created_at AS createdAt FROM __drizzle_migrations')
       .all();
-    expect(recorded).toHaveLength(2);
+    expect(recorded).toHaveLength(3);
   });
 
   it('is a no-op the second time, also from another connection', () => {
@@ -62,7 +63,7 @@ describe('openStagingDb and migrate()', () => {
     db.close();
     const again = open('a.db');
     expect(again.migrate().applied).toEqual([]);
-    expect(again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: 2 });
+    expect(again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: 3 });
   });
 
   it('sets WAL, busy_timeout, foreign_keys and synchronous=NORMAL on every connection', () => {
@@ -120,6 +121,38 @@ describe('openStagingDb and migrate()', () => {
     first.migrate();
     fs.appendFileSync(path.join(folder, '0000_init.sql'), '\n-- edited\n');
     expect(() => first.migrate()).toThrow(/0000_init was changed/);
+  });
+
+  it('moves the window keys of a database migrated by an older build into sync_window_keys', () => {
+    // The build before 0002: its migrations only.
+    const folder = path.join(dir, 'old-migrations');
+    fs.cpSync(STAGING_MIGRATIONS_FOLDER, folder, { recursive: true });
+    fs.rmSync(path.join(folder, '0002_sync_window_keys.sql'));
+    const journalPath = path.join(folder, 'meta', '_journal.json');
+    const journal = JSON.parse(fs.readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
+    journal.entries = journal.entries.filter((e) => e.tag !== '0002_sync_window_keys');
+    fs.writeFileSync(journalPath, JSON.stringify(journal));
+    const old = openStagingDb({ path: path.join(dir, 'old.db'), migrationsFolder: folder });
+    opened.push(old);
+    old.migrate();
+    old.sqlite
+      .prepare(
+        "INSERT INTO sync_cursors (resource_type, cursor_value, seen_ids, walk_started_at, updated_at) VALUES ('Patient', NULL, ?, '2026-05-17T10:00:00', '2026-05-17T10:00:00.000Z')",
+      )
+      .run(JSON.stringify(['p1@2026-05-17T09:00:00', 'p2']));
+    old.close();
+
+    const db = open('old.db');
+    expect(db.migrate().applied).toEqual(['0002_sync_window_keys']);
+    expect(db.sqlite.prepare('SELECT key FROM sync_window_keys ORDER BY key').pluck().all()).toEqual([
+      'p1@2026-05-17T09:00:00',
+      'p2',
+    ]);
+    const cursor = createRepositories(db).cursors.getCursor('Patient');
+    expect(cursor?.seenIds.sort()).toEqual(['p1@2026-05-17T09:00:00', 'p2']);
+    expect(
+      db.sqlite.prepare("SELECT seen_ids FROM sync_cursors WHERE resource_type = 'Patient'").pluck().get(),
+    ).toBe('[]');
   });
 
   it('refuses a database migrated by a newer build', () => {
