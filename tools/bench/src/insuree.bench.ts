@@ -7,8 +7,9 @@
  * 2. A sync of about 10,000 generated insurees in families (POST /sync/insurees): duration and peak RSS.
  *
  * Run: `npx tsx tools/bench/src/insuree.bench.ts` (env BENCH_SYNC_FAMILIES, BENCH_REQUESTS to scale; BENCH_MAIN=<bundle>
- * to measure the esbuild bundle the Docker image runs, e.g. built with the command in docker/Dockerfile).
- * Writes tools/bench/results/insuree.md.
+ * to measure the esbuild bundle the Docker image runs, e.g. built with the command in docker/Dockerfile;
+ * BENCH_NODE_ARGS=<flags> for the mediator's node, e.g. `--cpu-prof`; BENCH_PARTS=requests or sync to run one part).
+ * Writes tools/bench/results/insuree.md when both parts ran.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,10 @@ import {
 const ROOT = resolve(__dirname, '../../..');
 // BENCH_MAIN points at a built bundle (node dist/main.js, as the image runs it); default: the source through tsx.
 const MAIN = process.env.BENCH_MAIN ?? join(ROOT, 'apps/insuree-mediator/src/main.ts');
-const NODE_ARGS = process.env.BENCH_MAIN ? [MAIN] : ['--import', 'tsx', MAIN];
+const NODE_ARGS = [
+  ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ...(process.env.BENCH_MAIN ? [MAIN] : ['--import', 'tsx', MAIN]),
+];
 const ROUTE = { username: 'openhim', password: 'bench-route-password' };
 const AUTH = `Basic ${Buffer.from(`${ROUTE.username}:${ROUTE.password}`).toString('base64')}`;
 const out = (s = ''): void => {
@@ -251,14 +255,18 @@ async function main(): Promise<void> {
     `insuree mediator benchmark — ${new Date().toISOString()}, node ${process.version}, ${bodies.length} distinct Patients`,
   );
 
+  const parts = process.env.BENCH_PARTS ?? 'requests,sync';
   const rows: string[] = [];
-  for (const c of [1, 32]) {
+  for (const c of parts.includes('requests') ? [1, 32] : []) {
     const r = await requestsBench(c, bodies.slice(0, requests));
     const line = `| ${c} | ${r.n} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMsPerRequest.toFixed(2)} | ${r.rss} | ${r.errors} |`;
     rows.push(line);
     out(
       `concurrency ${c}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, mediator CPU ${r.cpuMsPerRequest.toFixed(2)} ms/request, peak RSS ${r.rss} MiB, errors ${r.errors}`,
     );
+  }
+  if (!parts.includes('sync')) {
+    return;
   }
   const s = await syncBench(families);
   out(
@@ -286,7 +294,9 @@ async function main(): Promise<void> {
     'Goal: 10,000 insurees under 60 s with RSS under 300 MB.',
     '',
   ].join('\n');
-  writeFileSync(join(ROOT, 'tools/bench/results/insuree.md'), md);
+  if (rows.length > 0) {
+    writeFileSync(join(ROOT, 'tools/bench/results/insuree.md'), md);
+  }
 }
 
 main().catch((err: unknown) => {
