@@ -89,7 +89,13 @@ export async function syncInvoices(
     }
     // Advance only through the unbroken run of successes: everything after a failure is pulled again next time.
     if (!blocked) {
-      saveCursor(ctx, item.cursor);
+      // Appends this invoice's key: the window's key list is never rewritten while walking.
+      const { since, walkStartedAt } = sync.window;
+      ctx.repos.cursors.extendSyncWindow(INVOICE_SYNC_CURSOR, {
+        cursorValue: since ?? null,
+        walkStartedAt: walkStartedAt ?? null,
+        addedKeys: [item.key],
+      });
     }
     processed++;
     if (options.signal?.aborted || (options.limit !== undefined && processed >= options.limit)) {
