@@ -61,6 +61,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   precompileFhirValidators(['PaymentNotice', 'PaymentReconciliation']);
 
   const { db, repos } = openStaging(env);
+  const audit = auditRecorder(repos, app.log);
 
   await app.register(mediatorKit, {
     definition: definition as MediatorDefinition,
@@ -70,7 +71,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     configCheck: (c) => {
       checkPaymentConfig(c as PaymentRemoteConfig);
     },
-    onAudit: auditRecorder(repos),
+    onAudit: audit,
   });
 
   const fineract = createFineractClient(env);
@@ -125,6 +126,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // A step in flight finishes (or fails into the outbox) before the staging file closes.
     await running;
     await Promise.all([fineract.close(), openimis.close()]);
+    audit.flush();
     db.close();
   });
   return app;

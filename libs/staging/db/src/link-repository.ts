@@ -105,6 +105,19 @@ export class LinkRepository {
     const openimisId = canonicalUuid(input.openimisId, 'openimisId');
     const fineractType = checkText(input.fineractType, 'fineractType', 64);
     const fineractId = checkId(input.fineractId, 'fineractId');
+    // The common case, a new link, is one statement: the unique indexes on both ends refuse what the checks below
+    // would refuse, so only an existing end needs the read-compare-write transaction.
+    const inserted = this.q.insertLinkIfAbsent.get({
+      openimisType,
+      openimisId,
+      fineractType,
+      fineractId,
+      mappedHash: input.mappedHash ?? null,
+      now: isoTimestamp(this.clock()),
+    });
+    if (inserted !== undefined) {
+      return { link: inserted, created: true };
+    }
     return this.db.transaction(() => {
       const now = isoTimestamp(this.clock());
       const byOpenimis = this.findByOpenimis(openimisType, openimisId, fineractType);
@@ -205,6 +218,21 @@ function prepareLinkStatements(db: StagingDb) {
         createdAt: sql.placeholder('now'),
         updatedAt: sql.placeholder('now'),
       })
+      .returning()
+      .prepare(),
+
+    insertLinkIfAbsent: db.orm
+      .insert(entityLinks)
+      .values({
+        openimisType: sql.placeholder('openimisType'),
+        openimisId: sql.placeholder('openimisId'),
+        fineractType: sql.placeholder('fineractType'),
+        fineractId: sql.placeholder('fineractId'),
+        mappedHash: sql.placeholder('mappedHash'),
+        createdAt: sql.placeholder('now'),
+        updatedAt: sql.placeholder('now'),
+      })
+      .onConflictDoNothing()
       .returning()
       .prepare(),
   };
