@@ -16,10 +16,13 @@ export type CallerAuth =
  * @returns whether they are equal
  */
 export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
+  return timingSafeEqual(sha256(a), sha256(b));
 }
+
+const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+// The configured credentials hashed once per configuration object, not on every request.
+const expectedDigests = new WeakMap<object, { readonly user: Buffer; readonly pass: Buffer }>();
 
 /**
  * Checks the caller's credentials on a raw request.
@@ -41,8 +44,13 @@ export function isCallerAuthenticated(req: IncomingMessage, auth: CallerAuth): b
   if (colon < 0) {
     return false;
   }
+  let expected = expectedDigests.get(auth);
+  if (expected === undefined) {
+    expected = { user: sha256(auth.username), pass: sha256(auth.password) };
+    expectedDigests.set(auth, expected);
+  }
   // Evaluate both comparisons so a wrong user name takes as long as a wrong password.
-  const userOk = safeEqual(decoded.slice(0, colon), auth.username);
-  const passOk = safeEqual(decoded.slice(colon + 1), auth.password);
+  const userOk = timingSafeEqual(sha256(decoded.slice(0, colon)), expected.user);
+  const passOk = timingSafeEqual(sha256(decoded.slice(colon + 1)), expected.pass);
   return userOk && passOk;
 }
