@@ -68,6 +68,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   }
 
   const { db, repos } = openStaging(env);
+  const audit = auditRecorder(repos, app.log);
 
   await app.register(mediatorKit, {
     definition: definition as MediatorDefinition,
@@ -77,7 +78,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     configCheck: (c) => {
       checkInsureeConfig(c as InsureeRemoteConfig);
     },
-    onAudit: auditRecorder(repos),
+    onAudit: audit,
   });
 
   const fineract = createFineractClient(env);
@@ -133,6 +134,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onClose', async () => {
     clearInterval(timer);
     await Promise.all([fineract.close(), openimis.close()]);
+    audit.flush();
     db.close();
   });
   return app;

@@ -82,6 +82,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const organizationToClient = required(recipients, 'organization-to-entity-client');
 
   const { db, repos } = openStaging(env);
+  const audit = auditRecorder(repos, app.log);
 
   await app.register(mediatorKit, {
     definition: definition as MediatorDefinition,
@@ -91,7 +92,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     configCheck: (c) => {
       checkInvoiceConfig(c as InvoiceRemoteConfig);
     },
-    onAudit: auditRecorder(repos),
+    onAudit: audit,
   });
 
   const fineract = createFineractClient(env);
@@ -125,6 +126,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   app.addHook('onClose', async () => {
     await Promise.all([fineract.close(), openimis.close()]);
+    audit.flush();
     db.close();
   });
   return app;

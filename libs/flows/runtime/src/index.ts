@@ -4,6 +4,7 @@ import type { AuditEvent, EnvSchema } from '@payment-layer/openhim-mediator';
 import {
   createRepositories,
   openStagingDb,
+  type AuditInput,
   type AuditOutcome,
   type StagingDb,
   type StagingRepositories,
@@ -177,16 +178,52 @@ const STATUS_TO_AUDIT: Record<AuditEvent['status'], AuditOutcome> = {
   Processing: 'processing',
 };
 
+/** The kit's `onAudit` handler: one staging audit row per mediated request, written in batches. */
+export interface AuditSink {
+  (event: AuditEvent): void;
+  /** Writes what is pending now; call it before the staging database closes. */
+  flush(): void;
+}
+
+// A burst larger than this is written at once instead of waiting for the end of the event-loop turn.
+const MAX_PENDING_AUDIT_ROWS = 256;
+
 /**
- * The kit's `onAudit` handler writing one staging audit row per mediated request (identifiers only).
+ * The kit's `onAudit` handler writing one staging audit row per mediated request (identifiers only). Rows of the
+ * requests that finish in the same event-loop turn share one transaction, so under load the audit trail costs one
+ * commit per turn rather than one per request; a row waits at most until the end of the current turn.
  *
  * @param repos - staging repositories
- * @returns the handler
+ * @param log - where a row that could not be written is reported
+ * @returns the handler, with `flush()` for shutdown
  */
-export function auditRecorder(repos: StagingRepositories): (e: AuditEvent) => void {
-  return (e) => {
+export function auditRecorder(
+  repos: StagingRepositories,
+  log: { error(obj: object, msg: string): void },
+): AuditSink {
+  let pending: AuditInput[] = [];
+  let scheduled: NodeJS.Immediate | undefined;
+  const flush = (): void => {
+    if (scheduled !== undefined) {
+      clearImmediate(scheduled);
+      scheduled = undefined;
+    }
+    if (pending.length === 0) {
+      return;
+    }
+    const rows = pending;
+    pending = [];
+    try {
+      for (const { index, error } of repos.audit.recordAudits(rows).refused) {
+        log.error({ err: error, transactionId: rows[index]?.transactionId }, 'audit record refused');
+      }
+    } catch (err) {
+      log.error({ err, rows: rows.length }, 'audit records failed');
+    }
+  };
+  const sink = ((e: AuditEvent): void => {
     const fhirId = e.properties.fhirId;
-    repos.audit.recordAudit({
+    pending.push({
       transactionId: e.transactionId ?? null,
       mediator: e.urn,
       resourceType: typeof e.properties.resourceType === 'string' ? e.properties.resourceType : null,
@@ -196,5 +233,12 @@ export function auditRecorder(repos: StagingRepositories): (e: AuditEvent) => vo
       startedAt: e.startedAt,
       finishedAt: new Date(e.startedAt.getTime() + e.durationMs),
     });
-  };
+    if (pending.length >= MAX_PENDING_AUDIT_ROWS) {
+      flush();
+    } else {
+      scheduled ??= setImmediate(flush);
+    }
+  }) as AuditSink;
+  sink.flush = flush;
+  return sink;
 }

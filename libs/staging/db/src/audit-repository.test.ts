@@ -40,6 +40,28 @@ describe('AuditRepository', () => {
     });
   });
 
+  it('records several rows in one transaction; a refused row does not keep the others out', () => {
+    const row = (transactionId: string) => ({
+      transactionId,
+      mediator: 'insuree-mediator',
+      resourceType: 'Patient',
+      resourceId: RESOURCE,
+      outcome: 'successful' as const,
+      httpStatus: 201,
+      startedAt: new Date('2026-05-17T10:00:00.000Z'),
+      finishedAt: new Date('2026-05-17T10:00:00.020Z'),
+    });
+    const result = audit.recordAudits([row('t1'), row('x'.repeat(65)), row('t3')]);
+    expect(result.stored).toBe(2);
+    expect(result.refused).toEqual([{ index: 1, error: expect.any(ValidationError) as unknown }]);
+    expect(
+      audit
+        .listAudit()
+        .map((r) => r.transactionId)
+        .sort(),
+    ).toEqual(['t1', 't3']);
+  });
+
   it('lists by transaction, newest first', () => {
     record('t1', '2026-05-17T10:00:00.000Z', '2026-05-17T10:00:01.000Z');
     record('t2', '2026-05-17T11:00:00.000Z', '2026-05-17T11:00:01.000Z');

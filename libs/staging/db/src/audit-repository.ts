@@ -49,6 +49,34 @@ export class AuditRepository {
    * @throws ValidationError when `resourceId` is not a UUID or the times are reversed
    */
   recordAudit(input: AuditInput): AuditEntry {
+    return this.insertAudit(input);
+  }
+
+  /**
+   * Appends several audit rows in one transaction (one commit instead of one per row). A row that is refused
+   * (invalid input) does not keep the others out.
+   *
+   * @param inputs - the rows
+   * @returns how many were stored, and the refused ones with the reason
+   */
+  recordAudits(inputs: readonly AuditInput[]): {
+    readonly stored: number;
+    readonly refused: readonly { readonly index: number; readonly error: Error }[];
+  } {
+    return this.db.transaction(() => {
+      const refused: { index: number; error: Error }[] = [];
+      inputs.forEach((input, index) => {
+        try {
+          this.insertAudit(input);
+        } catch (err) {
+          refused.push({ index, error: err instanceof Error ? err : new Error(String(err)) });
+        }
+      });
+      return { stored: inputs.length - refused.length, refused };
+    });
+  }
+
+  private insertAudit(input: AuditInput): AuditEntry {
     if (!(AUDIT_OUTCOMES as readonly string[]).includes(input.outcome)) {
       throw new ValidationError(`unknown audit outcome ${JSON.stringify(input.outcome)}`);
     }
