@@ -12,7 +12,7 @@ import {
   type MediatorDefinition,
 } from '@payment-layer/openhim-mediator';
 import { precompileFhirValidators } from '@payment-layer/fhir-util';
-import { runDuePaymentSteps, type PaymentFlowContext } from '@payment-layer/flows-payment';
+import { drainPaymentOutbox, type PaymentFlowContext } from '@payment-layer/flows-payment';
 import { checkPaymentConfig, flowSettings, type PaymentEnv, type PaymentRemoteConfig } from './config';
 import definition from '../mediator.json';
 import { hookRoutes } from './routes/hook';
@@ -97,13 +97,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   // PaymentNotice, verification and premium steps run here, never in the request that recorded the payment:
   // the hook is answered at once and an openIMIS outage only delays the steps (they stay in the outbox).
+  // A tick drains everything due (a burst of hooks is not held to one claim per interval), OUTBOX_CONCURRENCY
+  // invoices at a time; closing stops it between runs.
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  const closing = new AbortController();
   const drainOutbox = async (): Promise<void> => {
     if (running) {
       return;
     }
-    running = runDuePaymentSteps(context).then(
+    running = drainPaymentOutbox(context, {
+      concurrency: env.OUTBOX_CONCURRENCY,
+      signal: closing.signal,
+    }).then(
       () => undefined,
       (err: unknown) => {
         app.log.error({ err }, 'outbox run failed');
@@ -123,6 +129,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   }
   app.addHook('onClose', async () => {
     clearInterval(timer);
+    closing.abort();
     // A step in flight finishes (or fails into the outbox) before the staging file closes.
     await running;
     await Promise.all([fineract.close(), openimis.close()]);

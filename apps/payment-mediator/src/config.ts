@@ -34,6 +34,14 @@ export const PAYMENT_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA
       minimum: 100,
       description: 'How often due PaymentNotice, verification and premium steps are run.',
     },
+    OUTBOX_CONCURRENCY: {
+      type: 'integer',
+      default: 4,
+      minimum: 1,
+      maximum: 64,
+      description:
+        'How many invoices have their PaymentNotice, verification or premium step in flight at once (calls to openIMIS and Fineract).',
+    },
   },
 });
 
@@ -41,6 +49,7 @@ export const PAYMENT_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA
 export interface PaymentEnv extends MediatorEnv, UpstreamEnv {
   FINERACT_HOOK_SECRET: string;
   OUTBOX_INTERVAL_MS: number;
+  OUTBOX_CONCURRENCY: number;
 }
 
 /**
