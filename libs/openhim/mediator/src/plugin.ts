@@ -366,9 +366,11 @@ async function mediatorKitPlugin(app: FastifyInstance, opts: MediatorKitOptions)
   });
 
   app.addHook('onReady', async () => {
+    metrics.start();
     registration?.start();
   });
   app.addHook('onClose', async () => {
+    metrics.stop();
     registration?.stop();
     await api?.close();
   });

@@ -211,6 +211,22 @@ describe('mediator kit (app.inject)', () => {
     );
   });
 
+  it('reports how long the event loop was blocked', async () => {
+    await app.ready();
+    await new Promise((r) => setTimeout(r, 50));
+    // Block the loop for 60 ms; the histogram samples every 10 ms.
+    const until = Date.now() + 60;
+    while (Date.now() < until) {
+      // busy
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    const body = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const max = /nodejs_eventloop_delay_max_seconds\{[^}]*\} ([\d.]+)/.exec(body)?.[1];
+    expect(Number(max)).toBeGreaterThanOrEqual(0.04);
+    expect(Number(max)).toBeLessThan(1);
+    expect(body).toMatch(/nodejs_eventloop_delay_seconds\{[^}]*,quantile="0.99"\} [\d.]+/);
+  });
+
   it('reports not ready when a readiness check fails', async () => {
     const failing = await buildTestApp({ upstreamUrl });
     failing.mediator.addReadinessCheck('staging', () => {
