@@ -141,6 +141,7 @@ async function requestsBench(
   rss: number;
   n: number;
   cpuMsPerRequest: number;
+  loop: { p99: number; max: number };
 }> {
   const openimis = await startOpenImisSimulator({ population: { families: 0 }, includeFixtures: false });
   const fineract = await startFineractSimulator();
@@ -186,6 +187,7 @@ async function requestsBench(
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpuMsPerRequest = ((cpuSeconds(m.child.pid ?? 0) - cpuBefore) * 1000) / work.length;
   const rss = peakRssMiB(m.child.pid ?? 0);
+  const loop = await eventLoopDelay(m.url);
   await pool.close();
   await m.stop();
   await Promise.all([openimis.close(), fineract.close()]);
@@ -198,6 +200,17 @@ async function requestsBench(
     rss,
     n: work.length,
     cpuMsPerRequest,
+    loop,
+  };
+}
+
+/** The mediator's event-loop delay since it started (its /metrics), in ms: how long it was blocked. */
+async function eventLoopDelay(url: string): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (re: RegExp): number => Number(re.exec(text)?.[1] ?? Number.NaN) * 1000;
+  return {
+    p99: read(/nodejs_eventloop_delay_seconds\{[^}]*quantile="0\.99"\} ([\d.]+)/),
+    max: read(/nodejs_eventloop_delay_max_seconds\{[^}]*\} ([\d.]+)/),
   };
 }
 
@@ -259,10 +272,10 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   for (const c of parts.includes('requests') ? [1, 32] : []) {
     const r = await requestsBench(c, bodies.slice(0, requests));
-    const line = `| ${c} | ${r.n} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMsPerRequest.toFixed(2)} | ${r.rss} | ${r.errors} |`;
+    const line = `| ${c} | ${r.n} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMsPerRequest.toFixed(2)} | ${r.loop.p99.toFixed(1)} / ${r.loop.max.toFixed(1)} | ${r.rss} | ${r.errors} |`;
     rows.push(line);
     out(
-      `concurrency ${c}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, mediator CPU ${r.cpuMsPerRequest.toFixed(2)} ms/request, peak RSS ${r.rss} MiB, errors ${r.errors}`,
+      `concurrency ${c}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, mediator CPU ${r.cpuMsPerRequest.toFixed(2)} ms/request, event loop blocked p99 ${r.loop.p99.toFixed(1)} ms / max ${r.loop.max.toFixed(1)} ms, peak RSS ${r.rss} MiB, errors ${r.errors}`,
     );
   }
   if (!parts.includes('sync')) {
@@ -281,8 +294,8 @@ async function main(): Promise<void> {
     '(validate, map, create the client — a duplicate would be read back — and link it in staging), so every request writes to Fineract.',
     `Mediator: ${process.env.BENCH_MAIN ? 'bundled build (node dist/main.js, as the image runs it)' : 'source through tsx'}.`,
     '',
-    '| Concurrency | Requests | req/s | p50 ms | p99 ms | Mediator CPU ms/request | Mediator peak RSS MiB | Errors |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| Concurrency | Requests | req/s | p50 ms | p99 ms | Mediator CPU ms/request | Event loop blocked p99 / max ms | Mediator peak RSS MiB | Errors |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     `Goal: ≥ 500 req/s and p99 ≤ 50 ms at concurrency 32.`,
