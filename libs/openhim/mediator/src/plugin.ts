@@ -246,9 +246,12 @@ async function mediatorKitPlugin(app: FastifyInstance, opts: MediatorKitOptions)
   // Open the orchestration scope right before the handler (after body parsing), so every outbound call the
   // handler makes, however deep, is recorded for this request.
   app.addHook('preHandler', (request, _reply, done) => {
+    const transactionId = transactionIdOf(request);
+    // Without an OpenHIM transaction there is no envelope to put orchestrations in: calls are only counted
+    // (limit 0), which spares copying and masking every upstream body of a direct caller's request.
     const scope: OrchestrationScope = {
       orchestrations: [],
-      ...(transactionIdOf(request) ? { transactionId: transactionIdOf(request) } : {}),
+      ...(transactionId ? { transactionId } : { limit: 0 }),
     };
     request.orchestrationScope = scope;
     runWithOrchestrations(scope, done);
@@ -259,7 +262,8 @@ async function mediatorKitPlugin(app: FastifyInstance, opts: MediatorKitOptions)
     function sendResult(this: FastifyReply, result: MediatorResult): FastifyReply {
       const request = this.request;
       const orchestrations = request.orchestrationScope?.orchestrations ?? [];
-      metrics.orchestrations += orchestrations.length;
+      const omitted = request.orchestrationScope?.omitted ?? 0;
+      metrics.orchestrations += orchestrations.length + omitted;
       (this as FastifyReply & { auditProperties?: EnvelopeProperties }).auditProperties =
         result.properties ?? {};
       if (transactionIdOf(request) === undefined) {
@@ -267,7 +271,6 @@ async function mediatorKitPlugin(app: FastifyInstance, opts: MediatorKitOptions)
           .type(result.contentType ?? 'application/fhir+json')
           .send(typeof result.body === 'string' ? result.body : JSON.stringify(result.body));
       }
-      const omitted = request.orchestrationScope?.omitted ?? 0;
       const envelope = buildEnvelope({
         urn,
         httpStatus: result.httpStatus,

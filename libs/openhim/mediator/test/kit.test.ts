@@ -76,6 +76,9 @@ describe('mediator kit (app.inject)', () => {
     expect(res.statusCode).toBe(201);
     expect(res.headers['content-type']).toContain('application/fhir+json');
     expect(res.json().resourceType).toBe('OperationOutcome');
+    // No envelope to carry them: the upstream call is counted, not recorded.
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/mediator_orchestrations_total\{[^}]*\} 1\n/);
   });
 
   it.each([
