@@ -26,6 +26,14 @@ describe('masking', () => {
     });
   });
 
+  it('returns a JSON body naming no secret unchanged, and still finds a key hidden behind a \\u escape', () => {
+    const plain = '{ "firstname": "Jane", "amount": "10.00" }';
+    expect(maskBody(plain)).toBe(plain);
+    // "p\u0061ssword" is the key "password" once parsed.
+    expect(JSON.parse(maskBody('{"p\\u0061ssword":"s3cret"}'))).toEqual({ password: MASK });
+    expect(JSON.parse(maskBody('{"pin":"1234","n":1}'))).toEqual({ pin: MASK, n: 1 });
+  });
+
   it('masks passwords in URLs inside text', () => {
     expect(maskUrlCredentials('see https://user:s3cret@host/x')).toBe(`see https://user:${MASK}@host/x`);
     expect(maskBody('not json https://a:b@c')).toBe(`not json https://a:${MASK}@c`);

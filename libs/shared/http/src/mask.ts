@@ -14,6 +14,10 @@ const SECRET_HEADERS = new Set([
 const SECRET_KEY =
   /pass(word)?|secret|token|authori[sz]ation|api[-_]?key|credential|^pin$|base64EncodedAuthenticationKey/i;
 
+/** Text any secret-named JSON key contains (a superset of {@link SECRET_KEY} matches, for a quick scan). */
+const MAYBE_SECRET_TEXT =
+  /pass|secret|token|authori[sz]ation|api[-_]?key|credential|"pin"|base64EncodedAuthenticationKey/i;
+
 /**
  * Copies headers with secret values masked and names lower-cased, dropping array values to one string.
  *
@@ -47,6 +51,11 @@ export function maskHeaders(
 export function maskBody(body: string): string {
   const trimmed = body.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    // Most bodies name no secret at all: then there is nothing to mask and no need to parse and re-serialise.
+    // A key could only hide from this scan behind a \u escape, so such a body always takes the full path.
+    if (!MAYBE_SECRET_TEXT.test(body) && !body.includes('\\u')) {
+      return body;
+    }
     try {
       return JSON.stringify(maskValue(JSON.parse(body) as unknown));
     } catch {
