@@ -1,5 +1,6 @@
 import {
   auditRecorder,
+  derivedSettings,
   createFineractClient,
   createOpenImisClient,
   openStaging,
@@ -89,7 +90,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     openimis,
     repos,
     mappings: { patientToClient, groupToGroup },
-    settings: () => flowSettings(app.mediator.config.value as InsureeRemoteConfig),
+    settings: derivedSettings(() => app.mediator.config.value as InsureeRemoteConfig, flowSettings),
     log: app.log,
   };
   app.decorate('insuree', context);

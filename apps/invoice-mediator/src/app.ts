@@ -1,5 +1,6 @@
 import {
   auditRecorder,
+  derivedSettings,
   createFineractClient,
   createOpenImisClient,
   openStaging,
@@ -104,7 +105,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     openimis,
     repos,
     mappings: { patientToClient, groupToGroup },
-    settings: () => insureeSettingsFor(config()),
+    settings: derivedSettings(config, insureeSettingsFor),
     log: app.log,
   };
   const context: InvoiceFlowContext = {
@@ -113,7 +114,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     repos,
     insuree,
     mappings: { invoiceToClientCharge, organizationToClient },
-    settings: () => invoiceFlowSettings(config()),
+    settings: derivedSettings(config, invoiceFlowSettings),
     log: app.log,
   };
   app.decorate('invoice', context);

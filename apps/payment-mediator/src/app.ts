@@ -1,5 +1,6 @@
 import {
   auditRecorder,
+  derivedSettings,
   createFineractClient,
   createOpenImisClient,
   openStaging,
@@ -81,7 +82,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     fineract,
     openimis,
     repos,
-    settings: () => flowSettings(app.mediator.config.value as PaymentRemoteConfig),
+    settings: derivedSettings(
+      () => app.mediator.config.value as PaymentRemoteConfig,
+      (c) => flowSettings(c),
+    ),
     log: app.log,
     ...(options.now ? { now: options.now } : {}),
   };

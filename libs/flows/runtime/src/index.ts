@@ -242,3 +242,32 @@ export function auditRecorder(
   sink.flush = flush;
   return sink;
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Flow settings derived from the operator config in force, rebuilt only when that config changes (the kit
+ * replaces the object on every applied change) or the UTC day turns (settings carry today's business date), instead
+ * of on every call of a request's hot path.
+ *
+ * @param current - the config in force
+ * @param build - derives the settings from a config and the current time
+ * @param clock - current time (tests)
+ * @returns a function giving the settings in force
+ */
+export function derivedSettings<C extends object, S>(
+  current: () => C,
+  build: (config: C, now: Date) => S,
+  clock: () => Date = () => new Date(),
+): () => S {
+  let cached: { config: C; day: number; settings: S } | undefined;
+  return () => {
+    const config = current();
+    const now = clock();
+    const day = Math.floor(now.getTime() / DAY_MS);
+    if (cached?.config !== config || cached.day !== day) {
+      cached = { config, day, settings: build(config, now) };
+    }
+    return cached.settings;
+  };
+}
