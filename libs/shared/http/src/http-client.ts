@@ -9,6 +9,7 @@ import {
 import { maskBody, maskHeaders } from './mask';
 import {
   currentOrchestrationScope,
+  countUnrecordedCall,
   isRecording,
   recordOrchestration,
   type Orchestration,
@@ -131,22 +132,24 @@ export class HttpClient {
       ...req.headers,
     };
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
-    const started = new Date();
-    // Masking parses and re-serialises bodies: only pay for it when a request is being recorded.
+    // A call outside a recording scope (or past its limit) is only counted: no orchestration is built, so nothing
+    // is copied or masked for it.
     const recording = isRecording();
-    const orchestration: Orchestration = {
-      name: req.name ?? `${SYSTEM_LABEL[this.system]} ${req.method} ${url.pathname}`,
-      request: {
-        host: url.hostname,
-        port: url.port || (url.protocol === 'https:' ? '443' : '80'),
-        path: url.pathname,
-        querystring: url.search.replace(/^\?/, ''),
-        method: req.method,
-        headers: maskHeaders(headers),
-        body: bodyText === undefined || !recording ? '' : maskBody(bodyText),
-        timestamp: started.toISOString(),
-      },
-    };
+    const orchestration: Orchestration | undefined = recording
+      ? {
+          name: req.name ?? `${SYSTEM_LABEL[this.system]} ${req.method} ${url.pathname}`,
+          request: {
+            host: url.hostname,
+            port: url.port || (url.protocol === 'https:' ? '443' : '80'),
+            path: url.pathname,
+            querystring: url.search.replace(/^\?/, ''),
+            method: req.method,
+            headers: maskHeaders(headers),
+            body: bodyText === undefined ? '' : maskBody(bodyText),
+            timestamp: new Date().toISOString(),
+          },
+        }
+      : undefined;
     try {
       const res = await this.dispatcher.request({
         origin: url.origin,
@@ -160,24 +163,25 @@ export class HttpClient {
       });
       const text = await this.readBody(res.body);
       const responseHeaders = flattenHeaders(res.headers);
-      if (recording) {
+      if (orchestration) {
         orchestration.response = {
           status: res.statusCode,
           headers: maskHeaders(responseHeaders),
           body: maskBody(text),
           timestamp: new Date().toISOString(),
         };
-      }
-      if (scope) {
-        // Past the scope's limit this only counts the call.
         recordOrchestration(orchestration);
+      } else if (scope) {
+        countUnrecordedCall();
       }
       return { status: res.statusCode, headers: responseHeaders, text };
     } catch (err) {
       const typed = this.toTypedError(err, req, timeoutMs);
-      if (scope) {
+      if (orchestration) {
         orchestration.error = { message: typed.message };
         recordOrchestration(orchestration);
+      } else if (scope) {
+        countUnrecordedCall();
       }
       throw typed;
     }

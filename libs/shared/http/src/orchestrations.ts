@@ -104,6 +104,17 @@ export function recordOrchestration(orchestration: Orchestration): void {
   scope.orchestrations.push(orchestration);
 }
 
+/**
+ * Counts a call of the active scope that was not recorded (the scope was full when it started), so the envelope
+ * can still report how many calls were made.
+ */
+export function countUnrecordedCall(): void {
+  const scope = storage.getStore();
+  if (scope) {
+    scope.omitted = (scope.omitted ?? 0) + 1;
+  }
+}
+
 function truncate(body: string): string {
   return body.length > MAX_RECORDED_BODY ? `${body.slice(0, MAX_RECORDED_BODY)}\n[truncated ...]` : body;
 }
