@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * A stable hash of a JSON payload (keys sorted), so the same mapped client gives the same hash across runs and an
@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
  * @returns hex sha-256
  */
 export function stableHash(value: unknown): string {
-  return createHash('sha256').update(canonical(value)).digest('hex');
+  return hash('sha256', canonical(value), 'hex');
 }
 
 function canonical(value: unknown): string {

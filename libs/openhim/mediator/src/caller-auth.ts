@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 
@@ -19,7 +19,8 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(sha256(a), sha256(b));
 }
 
-const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
+// One-shot hashing: no Hash object per call.
+const sha256 = (s: string): Buffer => hash('sha256', s, 'buffer');
 
 // The configured credentials hashed once per configuration object, not on every request.
 const expectedDigests = new WeakMap<object, { readonly user: Buffer; readonly pass: Buffer }>();
