@@ -81,8 +81,12 @@ describe('insuree mediator end to end through the OpenHIM core simulator', () =>
         expect(auth).toBe('**********');
       }
     }
-    // The audit row of the transaction, with identifiers only.
-    const audit = h.app.insuree.repos.audit.listAudit({ transactionId: txId });
+    // The audit row of the transaction, with identifiers only (written within 50 ms of the answer).
+    let audit = h.app.insuree.repos.audit.listAudit({ transactionId: txId });
+    for (let i = 0; audit.length === 0 && i < 40; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      audit = h.app.insuree.repos.audit.listAudit({ transactionId: txId });
+    }
     expect(audit[0]).toMatchObject({
       resourceId: '8e33033a-9f60-43ad-be3e-9bfeb992aeee',
       outcome: 'successful',

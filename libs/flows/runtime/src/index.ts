@@ -185,13 +185,15 @@ export interface AuditSink {
   flush(): void;
 }
 
-// A burst larger than this is written at once instead of waiting for the end of the event-loop turn.
+// Rows wait at most this long, and a burst of this many is written at once.
+const AUDIT_FLUSH_DELAY_MS = 50;
 const MAX_PENDING_AUDIT_ROWS = 256;
 
 /**
- * The kit's `onAudit` handler writing one staging audit row per mediated request (identifiers only). Rows of the
- * requests that finish in the same event-loop turn share one transaction, so under load the audit trail costs one
- * commit per turn rather than one per request; a row waits at most until the end of the current turn.
+ * The kit's `onAudit` handler writing one staging audit row per mediated request (identifiers only). Rows are
+ * written together at most 50 ms after the first of them (or at once when 256 are pending), so under load the audit
+ * trail costs one commit per batch rather than one per request (a commit costs several rows' worth). A crash can
+ * lose the rows of those last milliseconds; OpenHIM's transaction log, not this trail, is the record of requests.
  *
  * @param repos - staging repositories
  * @param log - where a row that could not be written is reported
@@ -202,10 +204,10 @@ export function auditRecorder(
   log: { error(obj: object, msg: string): void },
 ): AuditSink {
   let pending: AuditInput[] = [];
-  let scheduled: NodeJS.Immediate | undefined;
+  let scheduled: NodeJS.Timeout | undefined;
   const flush = (): void => {
     if (scheduled !== undefined) {
-      clearImmediate(scheduled);
+      clearTimeout(scheduled);
       scheduled = undefined;
     }
     if (pending.length === 0) {
@@ -235,8 +237,9 @@ export function auditRecorder(
     });
     if (pending.length >= MAX_PENDING_AUDIT_ROWS) {
       flush();
-    } else {
-      scheduled ??= setImmediate(flush);
+    } else if (scheduled === undefined) {
+      // Unreferenced: pending rows never keep a process alive; shutdown flushes them (onClose).
+      scheduled = setTimeout(flush, AUDIT_FLUSH_DELAY_MS).unref();
     }
   }) as AuditSink;
   sink.flush = flush;
