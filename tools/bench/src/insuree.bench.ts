@@ -249,7 +249,7 @@ async function syncBench(families: number): Promise<{
 
 async function main(): Promise<void> {
   const requests = Number.parseInt(process.env.BENCH_REQUESTS ?? '5000', 10);
-  const warmup = Number.parseInt(process.env.BENCH_WARMUP ?? '1000', 10);
+  const warmup = Number.parseInt(process.env.BENCH_WARMUP ?? '3000', 10);
   const repeats = Math.max(1, Number.parseInt(process.env.BENCH_REPEATS ?? '3', 10));
   const families = Number.parseInt(process.env.BENCH_SYNC_FAMILIES ?? '2860', 10);
   const source = await startOpenImisSimulator({
