@@ -14,7 +14,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pool } from 'undici';
@@ -30,9 +30,17 @@ const ROOT = resolve(__dirname, '../../..');
 // BENCH_MAIN points at a built bundle (node dist/main.js, as the image runs it); default: the source through tsx.
 const MAIN = process.env.BENCH_MAIN ?? join(ROOT, 'apps/insuree-mediator/src/main.ts');
 const NODE_ARGS = [
+  ...(process.env.BENCH_MAIN ? imageNodeFlags() : []),
   ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ...(process.env.BENCH_MAIN ? [MAIN] : ['--import', 'tsx', MAIN]),
 ];
+
+/** The node flags of the image's CMD (docker/Dockerfile), so a bundle is measured as the image runs it. */
+function imageNodeFlags(): string[] {
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(ROOT, 'docker/Dockerfile'), 'utf8'))?.[1];
+  const args = cmd ? (JSON.parse(cmd) as string[]) : [];
+  return args.filter((a) => a.startsWith('--'));
+}
 const ROUTE = { username: 'openhim', password: 'bench-route-password' };
 const AUTH = `Basic ${Buffer.from(`${ROUTE.username}:${ROUTE.password}`).toString('base64')}`;
 const out = (s = ''): void => {
@@ -311,7 +319,7 @@ async function main(): Promise<void> {
     '(validate, map, create the client — a duplicate would be read back — and link it in staging), so every request writes to Fineract.',
     `Each row: a fresh mediator and simulators, ${warmup} warm-up requests at the row's concurrency (not counted), then the measured ones;`,
     `run ${repeats} times, the run with the median p99 shown, with the lowest and highest p99 of the runs.`,
-    `Mediator: ${process.env.BENCH_MAIN ? 'bundled build (node dist/main.js, as the image runs it)' : 'source through tsx'}.`,
+    `Mediator: ${process.env.BENCH_MAIN ? `bundled build (node ${imageNodeFlags().join(' ')} dist/main.js, as the image runs it)` : 'source through tsx'}.`,
     'Caller "direct": a plain FHIR client (plain FHIR answer, upstream calls only counted); "OpenHIM (envelope)": each',
     'request carries an `X-OpenHIM-TransactionID` as the OpenHIM router sends it, so the answer is the json+openhim',
     'envelope with the Fineract call recorded as an orchestration (bodies masked). "Event loop late": how far behind',
