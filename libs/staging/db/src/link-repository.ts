@@ -144,7 +144,7 @@ export class LinkRepository {
           .get();
         return { link, created: false };
       }
-      const link = this.q.insertLink.get({
+      const link = this.q.insertLinkIfAbsent.get({
         openimisType,
         openimisId,
         fineractType,
@@ -153,7 +153,10 @@ export class LinkRepository {
         now,
       });
       if (link === undefined) {
-        throw new NotFoundError('the inserted link could not be read back');
+        // Another connection linked one of the ends between the checks above and this insert.
+        throw new ConflictError(
+          `${openimisType}/${openimisId} or ${fineractType} ${fineractId} was linked concurrently`,
+        );
       }
       return { link, created: true };
     });
@@ -205,20 +208,6 @@ function prepareLinkStatements(db: StagingDb) {
           eq(entityLinks.fineractId, sql.placeholder('fineractId')),
         ),
       )
-      .prepare(),
-
-    insertLink: db.orm
-      .insert(entityLinks)
-      .values({
-        openimisType: sql.placeholder('openimisType'),
-        openimisId: sql.placeholder('openimisId'),
-        fineractType: sql.placeholder('fineractType'),
-        fineractId: sql.placeholder('fineractId'),
-        mappedHash: sql.placeholder('mappedHash'),
-        createdAt: sql.placeholder('now'),
-        updatedAt: sql.placeholder('now'),
-      })
-      .returning()
       .prepare(),
 
     insertLinkIfAbsent: db.orm
