@@ -9,6 +9,7 @@ import {
   type FineractSimulator,
   type OpenImisSimulator,
   type OpenImisSimulatorOptions,
+  simulatorUpstreamEnv,
 } from '@payment-layer/sandbox';
 import { createRepositories, openStagingDb, type StagingRepositories } from '@payment-layer/staging-db';
 import { buildApp } from '../src/app';
@@ -51,14 +52,7 @@ export async function startHarness(options: { openimis?: OpenImisSimulatorOption
     MEDIATOR_PUBLIC_HOST: '127.0.0.1',
     PORT: '0',
     OPENHIM_REGISTER: 'false',
-    OPENIMIS_URL: openimis.fhirBaseUrl,
-    OPENIMIS_GRAPHQL_URL: openimis.graphqlUrl,
-    OPENIMIS_USERNAME: openimis.credentials.username,
-    OPENIMIS_PASSWORD: openimis.credentials.password,
-    FINERACT_URL: fineract.baseUrl,
-    FINERACT_TENANT_ID: fineract.tenantId,
-    FINERACT_USERNAME: fineract.username,
-    FINERACT_PASSWORD: fineract.password,
+    ...simulatorUpstreamEnv(openimis, fineract),
     FINERACT_TIMEOUT_MS: '2000',
     OPENIMIS_TIMEOUT_MS: '2000',
     STAGING_DB_PATH: dbPath,

@@ -10,6 +10,7 @@ import {
   type FineractSimulator,
   type OpenHimCoreSimulator,
   type OpenImisSimulator,
+  simulatorUpstreamEnv,
 } from '@payment-layer/sandbox';
 import { FineractClient } from '@payment-layer/mifos-fineract-client';
 import {
@@ -103,14 +104,7 @@ export async function startHarness(
     PORT: String(options.port ?? 0),
     OPENHIM_REGISTER: core ? 'true' : 'false',
     ...(core ? { OPENHIM_API_URL: core.apiUrl, OPENHIM_PASSWORD: 'openhim-password' } : {}),
-    OPENIMIS_URL: openimis.fhirBaseUrl,
-    OPENIMIS_GRAPHQL_URL: openimis.graphqlUrl,
-    OPENIMIS_USERNAME: openimis.credentials.username,
-    OPENIMIS_PASSWORD: openimis.credentials.password,
-    FINERACT_URL: fineract.baseUrl,
-    FINERACT_TENANT_ID: fineract.tenantId,
-    FINERACT_USERNAME: fineract.username,
-    FINERACT_PASSWORD: fineract.password,
+    ...simulatorUpstreamEnv(openimis, fineract),
     FINERACT_HOOK_SECRET: HOOK_SECRET,
     FINERACT_TIMEOUT_MS: '2000',
     OPENIMIS_TIMEOUT_MS: '2000',

@@ -24,6 +24,7 @@ import {
   startOpenImisSimulator,
   type FineractSimulator,
   type OpenImisSimulator,
+  simulatorUpstreamEnv,
 } from '@payment-layer/sandbox';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -71,13 +72,7 @@ async function startMediator(
       OPENHIM_REGISTER: 'false',
       MEDIATOR_CLIENT_USERNAME: ROUTE.username,
       MEDIATOR_CLIENT_PASSWORD: ROUTE.password,
-      OPENIMIS_URL: openimis.fhirBaseUrl,
-      OPENIMIS_GRAPHQL_URL: openimis.graphqlUrl,
-      OPENIMIS_USERNAME: openimis.credentials.username,
-      OPENIMIS_PASSWORD: openimis.credentials.password,
-      FINERACT_URL: fineract.baseUrl,
-      FINERACT_USERNAME: fineract.username,
-      FINERACT_PASSWORD: fineract.password,
+      ...simulatorUpstreamEnv(openimis, fineract),
       STAGING_DB_PATH: join(dir, 'staging.sqlite'),
       STAGING_MIGRATIONS_DIR: join(ROOT, 'libs/staging/db/drizzle'),
       ...extraEnv,

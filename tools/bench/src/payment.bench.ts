@@ -29,6 +29,7 @@ import {
   startOpenImisSimulator,
   type FineractSimulator,
   type OpenImisSimulator,
+  simulatorUpstreamEnv,
 } from '@payment-layer/sandbox';
 import { createRepositories, openStagingDb, type StagingRepositories } from '@payment-layer/staging-db';
 import { cpuSeconds, freePort, peakRssMiB, percentile } from './proc';
@@ -157,14 +158,7 @@ async function startLayer(families: number, seed: string): Promise<Layer> {
     OPENHIM_REGISTER: 'false',
     MEDIATOR_CLIENT_USERNAME: ROUTE.username,
     MEDIATOR_CLIENT_PASSWORD: ROUTE.password,
-    OPENIMIS_URL: openimis.fhirBaseUrl,
-    OPENIMIS_GRAPHQL_URL: openimis.graphqlUrl,
-    OPENIMIS_USERNAME: openimis.credentials.username,
-    OPENIMIS_PASSWORD: openimis.credentials.password,
-    FINERACT_URL: fineract.baseUrl,
-    FINERACT_TENANT_ID: fineract.tenantId,
-    FINERACT_USERNAME: fineract.username,
-    FINERACT_PASSWORD: fineract.password,
+    ...simulatorUpstreamEnv(openimis, fineract),
     // One staging store for the layer: the invoice mediator writes the ledger the payment mediator reads.
     STAGING_DB_PATH: join(dir, 'payment-layer.sqlite'),
     STAGING_MIGRATIONS_DIR: join(ROOT, 'libs/staging/db/drizzle'),

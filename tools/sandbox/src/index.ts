@@ -2,3 +2,4 @@
 export * from './openhim';
 export * from './openimis';
 export * from './fineract';
+export * from './upstream-env';
