@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { and, asc, eq, gt, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { ConflictError, NotFoundError, ValidationError } from '@payment-layer/shared-errors';
 import { type Clock, systemClock } from './clock';
 import { type NewOutboxEntry, type OutboxEntry, OutboxRepository } from './outbox-repository';
@@ -223,6 +223,13 @@ export class LedgerRepository {
     this.outbox = new OutboxRepository(db, clock);
   }
 
+  // Every hook delivery runs these: prepared once, since building and compiling a query costs more than running it.
+  private statements: ReturnType<typeof prepareLedgerStatements> | undefined;
+
+  private get q(): ReturnType<typeof prepareLedgerStatements> {
+    return (this.statements ??= prepareLedgerStatements(this.db));
+  }
+
   /**
    * Records an invoice read from openIMIS. A new invoice starts `awaiting_payment`. For a known one, dates are
    * refreshed and missing Fineract ids filled in; a different amount, currency, code, kind, recipient or
@@ -392,7 +399,7 @@ export class LedgerRepository {
    * @returns the invoice, or undefined
    */
   getInvoiceById(id: number): LedgerInvoice | undefined {
-    return this.db.orm.select().from(ledgerInvoices).where(eq(ledgerInvoices.id, id)).get();
+    return this.q.invoiceById.get({ id });
   }
 
   /**
@@ -417,11 +424,7 @@ export class LedgerRepository {
    * @returns the invoice that charge collects, or undefined
    */
   getInvoiceByFineractCharge(chargeId: number): LedgerInvoice | undefined {
-    return this.db.orm
-      .select()
-      .from(ledgerInvoices)
-      .where(eq(ledgerInvoices.fineractChargeId, chargeId))
-      .get();
+    return this.q.invoiceByCharge.get({ chargeId });
   }
 
   /**
@@ -505,11 +508,10 @@ export class LedgerRepository {
       }
       let invoice = values.invoiceId === null ? undefined : this.requireInvoice(values.invoiceId);
       const now = isoTimestamp(this.clock());
-      const payment = this.db.orm
-        .insert(paymentsReceived)
-        .values({ ...values, createdAt: now, updatedAt: now })
-        .returning()
-        .get();
+      const payment = this.q.insertPayment.get({ ...values, now });
+      if (payment === undefined) {
+        throw new ConflictError(`payment ${values.source}/${values.sourceTxnId} could not be stored`);
+      }
 
       const update = input.invoiceUpdate;
       if (typeof update === 'function') {
@@ -545,11 +547,7 @@ export class LedgerRepository {
    * @returns the payment, or undefined
    */
   getPaymentBySource(source: PaymentSource, sourceTxnId: string): ReceivedPayment | undefined {
-    return this.db.orm
-      .select()
-      .from(paymentsReceived)
-      .where(and(eq(paymentsReceived.source, source), eq(paymentsReceived.sourceTxnId, sourceTxnId)))
-      .get();
+    return this.q.paymentBySource.get({ source, sourceTxnId });
   }
 
   /**
@@ -701,4 +699,49 @@ export class LedgerRepository {
     }
     return this.writeInvoice(current.id, { ...set, updatedAt: isoTimestamp(this.clock()) });
   }
+}
+
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- the prepared-query types are inferred from the queries
+function prepareLedgerStatements(db: StagingDb) {
+  return {
+    invoiceById: db.orm
+      .select()
+      .from(ledgerInvoices)
+      .where(eq(ledgerInvoices.id, sql.placeholder('id')))
+      .prepare(),
+    invoiceByCharge: db.orm
+      .select()
+      .from(ledgerInvoices)
+      .where(eq(ledgerInvoices.fineractChargeId, sql.placeholder('chargeId')))
+      .prepare(),
+    paymentBySource: db.orm
+      .select()
+      .from(paymentsReceived)
+      .where(
+        and(
+          eq(paymentsReceived.source, sql.placeholder('source')),
+          eq(paymentsReceived.sourceTxnId, sql.placeholder('sourceTxnId')),
+        ),
+      )
+      .prepare(),
+    insertPayment: db.orm
+      .insert(paymentsReceived)
+      .values({
+        source: sql.placeholder('source'),
+        sourceTxnId: sql.placeholder('sourceTxnId'),
+        invoiceId: sql.placeholder('invoiceId'),
+        amount: sql.placeholder('amount'),
+        currency: sql.placeholder('currency'),
+        payerRef: sql.placeholder('payerRef'),
+        reference: sql.placeholder('reference'),
+        requestHash: sql.placeholder('requestHash'),
+        receivedAt: sql.placeholder('receivedAt'),
+        state: sql.placeholder('state'),
+        reason: sql.placeholder('reason'),
+        createdAt: sql.placeholder('now'),
+        updatedAt: sql.placeholder('now'),
+      })
+      .returning()
+      .prepare(),
+  };
 }

@@ -72,6 +72,13 @@ export class OutboxRepository {
     private readonly clock: Clock = systemClock,
   ) {}
 
+  // Enqueued with every paid invoice: prepared once, since building and compiling a query costs more than running it.
+  private statements: ReturnType<typeof prepareOutboxStatements> | undefined;
+
+  private get q(): ReturnType<typeof prepareOutboxStatements> {
+    return (this.statements ??= prepareOutboxStatements(this.db));
+  }
+
   /**
    * Adds an entry unless one with the same idempotency key exists (insert-or-ignore).
    *
@@ -86,30 +93,18 @@ export class OutboxRepository {
     }
     return this.db.transaction(() => {
       const now = isoTimestamp(this.clock());
-      const inserted = this.db.orm
-        .insert(outbox)
-        .values({
-          kind,
-          idempotencyKey,
-          aggregateRef: input.aggregateRef ?? null,
-          payload: input.payload,
-          state: 'pending',
-          attempts: 0,
-          nextAttemptAt: input.notBefore === undefined ? now : isoTimestamp(input.notBefore),
-          createdAt: now,
-          updatedAt: now,
-        })
-        .onConflictDoNothing({ target: outbox.idempotencyKey })
-        .returning()
-        .get();
+      const inserted = this.q.insertIfAbsent.get({
+        kind,
+        idempotencyKey,
+        aggregateRef: input.aggregateRef ?? null,
+        payload: input.payload,
+        nextAttemptAt: input.notBefore === undefined ? now : isoTimestamp(input.notBefore),
+        now,
+      });
       if (inserted !== undefined) {
         return { entry: inserted, created: true };
       }
-      const existing = this.db.orm
-        .select()
-        .from(outbox)
-        .where(eq(outbox.idempotencyKey, idempotencyKey))
-        .get();
+      const existing = this.q.byKey.get({ idempotencyKey });
       if (existing === undefined) {
         throw new ConflictError(`outbox entry ${idempotencyKey} vanished`);
       }
@@ -370,4 +365,31 @@ export class OutboxRepository {
       throw new ConflictError(`outbox entry ${id} is ${current.state}, expected ${from.join(' or ')}`);
     });
   }
+}
+
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- the prepared-query types are inferred from the queries
+function prepareOutboxStatements(db: StagingDb) {
+  return {
+    insertIfAbsent: db.orm
+      .insert(outbox)
+      .values({
+        kind: sql.placeholder('kind'),
+        idempotencyKey: sql.placeholder('idempotencyKey'),
+        aggregateRef: sql.placeholder('aggregateRef'),
+        payload: sql.placeholder('payload'),
+        state: 'pending',
+        attempts: 0,
+        nextAttemptAt: sql.placeholder('nextAttemptAt'),
+        createdAt: sql.placeholder('now'),
+        updatedAt: sql.placeholder('now'),
+      })
+      .onConflictDoNothing({ target: outbox.idempotencyKey })
+      .returning()
+      .prepare(),
+    byKey: db.orm
+      .select()
+      .from(outbox)
+      .where(eq(outbox.idempotencyKey, sql.placeholder('idempotencyKey')))
+      .prepare(),
+  };
 }
