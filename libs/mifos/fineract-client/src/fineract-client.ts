@@ -1,3 +1,4 @@
+import { FINERACT_COMMANDS, type FineractCommandName } from '@payment-layer/mifos-fineract-params';
 import { ConfigError, UpstreamTimeoutError, UpstreamUnavailableError } from '@payment-layer/shared-errors';
 import { HttpClient, type HttpRequest, type TlsOptions } from '@payment-layer/shared-http';
 import type { Dispatcher } from 'undici';
@@ -87,53 +88,17 @@ export interface ClientUpdateOptions extends WriteOptions {
 const DEFAULT_RETRY: FineractRetryOptions = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 4000 };
 const CLIENT_TRANSACTIONS_PAGE = 200;
 
-const CLIENT_CREATE_FIELDS = new Set([
-  'officeId',
-  'legalFormId',
-  'firstname',
-  'middlename',
-  'lastname',
-  'fullname',
-  'active',
-  'activationDate',
-  'externalId',
-  'groupId',
-  'accountNo',
-  'mobileNo',
-  'emailAddress',
-  'staffId',
-  'submittedOnDate',
-  'dateOfBirth',
-  'genderId',
-  'clientTypeId',
-  'clientClassificationId',
-  'savingsProductId',
-  'isStaff',
-  'clientNonPersonDetails',
-]);
-const CLIENT_UPDATE_FIELDS = new Set([
-  'accountNo',
-  'externalId',
-  'mobileNo',
-  'emailAddress',
-  'firstname',
-  'middlename',
-  'lastname',
-  'fullname',
-  'active',
-  'activationDate',
-  'staffId',
-  'savingsProductId',
-  'dateOfBirth',
-  'genderId',
-  'clientTypeId',
-  'clientClassificationId',
-  'submittedOnDate',
-  'clientNonPersonDetails',
-  'displayName',
-  'legalFormId',
-  'isStaff',
-]);
+/**
+ * The parameters a typed verb sends: Fineract's whitelist of the command, less the nested payloads these verbs do
+ * not build (datatables, addresses, family members, meeting calendars, savings charges, transfers).
+ */
+function verbFields(command: FineractCommandName, notBuilt: readonly string[] = []): ReadonlySet<string> {
+  const parameters: readonly string[] = FINERACT_COMMANDS[command].parameters;
+  return new Set(parameters.filter((p) => !notBuilt.includes(p)));
+}
+
+const CLIENT_CREATE_FIELDS = verbFields('clients.create', ['address', 'familyMembers', 'datatables']);
+const CLIENT_UPDATE_FIELDS = verbFields('clients.update');
 const CLIENT_DATE_FIELDS = ['activationDate', 'submittedOnDate', 'dateOfBirth'];
 const NON_PERSON_FIELDS = new Set([
   'constitutionId',
@@ -142,53 +107,14 @@ const NON_PERSON_FIELDS = new Set([
   'mainBusinessLineId',
   'remarks',
 ]);
-const GROUP_CREATE_FIELDS = new Set([
-  'name',
-  'officeId',
-  'active',
-  'activationDate',
-  'externalId',
-  'staffId',
-  'centerId',
-  'submittedOnDate',
-  'clientMembers',
+const GROUP_CREATE_FIELDS = verbFields('groups.create', ['collectionMeetingCalendar', 'datatables']);
+const SAVINGS_CREATE_FIELDS = verbFields('savingsaccounts.create', ['charges', 'datatables']);
+const SAVINGS_TX_FIELDS = verbFields('savingsaccounts.transactions.deposit', [
+  'childAccountId',
+  'retailEntries',
 ]);
-const SAVINGS_CREATE_FIELDS = new Set([
-  'clientId',
-  'groupId',
-  'productId',
-  'submittedOnDate',
-  'externalId',
-  'accountNo',
-  'fieldOfficerId',
-  'nominalAnnualInterestRate',
-  'allowOverdraft',
-  'overdraftLimit',
-  'minRequiredOpeningBalance',
-]);
-const SAVINGS_TX_FIELDS = new Set([
-  'transactionDate',
-  'transactionAmount',
-  'paymentTypeId',
-  'accountNumber',
-  'checkNumber',
-  'routingCode',
-  'receiptNumber',
-  'bankNumber',
-  'note',
-]);
-const CHARGE_APPLY_FIELDS = new Set(['chargeId', 'amount', 'dueDate']);
-const CHARGE_PAY_FIELDS = new Set([
-  'amount',
-  'transactionDate',
-  'paymentTypeId',
-  'accountNumber',
-  'checkNumber',
-  'routingCode',
-  'receiptNumber',
-  'bankNumber',
-  'externalId',
-]);
+const CHARGE_APPLY_FIELDS = verbFields('clients.charges.create');
+const CHARGE_PAY_FIELDS = verbFields('clients.charges.pay');
 const HOOK_CREATE_FIELDS = new Set(['name', 'isActive', 'displayName', 'templateId', 'events', 'config']);
 
 /** One call through {@link FineractClient.request}. */

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'mifos-fineract-params',
+  preset: '../../../jest.preset.cjs',
+  rootDir: __dirname,
+};
