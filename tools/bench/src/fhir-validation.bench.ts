@@ -19,7 +19,7 @@ import {
 
 const FIXTURE = join(
   __dirname,
-  '../../../../shared/fixtures/openimis/Patient__openimis-be-api_fhir_r4_py__test_patient.json',
+  '../../../fixtures/openimis/Patient__openimis-be-api_fhir_r4_py__test_patient.json',
 );
 const RESULTS = join(__dirname, '..', 'results', 'fhir-validation.md');
 

@@ -1,6 +1,6 @@
 /**
  * Constants of the openIMIS FHIR R4 profile, as the backend emits them (which is not always what the IG says).
- * @see shared/reference/openimis-fhir.md §5 (identifiers, extensions) and §6 (resource shapes)
+ * @see docs/contracts/openimis-fhir.md §5 (identifiers, extensions) and §6 (resource shapes)
  */
 
 /** Base URL of the openIMIS R4 Implementation Guide; every StructureDefinition/CodeSystem URL starts with it. */

@@ -2,7 +2,7 @@
  * Pure helpers for the openIMIS FHIR R4 profile: identifiers by type code, extensions by last path segment,
  * references, the valuated ClaimResponse total and Invoice/Bill kinds. They accept what the backend really emits
  * (double slashes, hyphen-form IG URLs, missing systems, upper-case UUIDs).
- * @see shared/reference/openimis-fhir.md §5–§6
+ * @see docs/contracts/openimis-fhir.md §5–§6
  */
 import {
   CLAIM_RESPONSE_VALUATED_TOTAL_CODE,

@@ -10,8 +10,8 @@ import {
   validateResource,
 } from './validation';
 
-// shared/ sits beside the repository (as on every development machine and in CI).
-const FIXTURES = join(__dirname, '../../../../../shared/fixtures/openimis');
+// The vendored openIMIS samples (fixtures/ at the repository root).
+const FIXTURES = join(__dirname, '../../../../fixtures/openimis');
 
 function fixture(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>;

@@ -4,7 +4,7 @@ import { FINERACT_COMMANDS, FINERACT_FORMAT_PARAMETERS } from '@payment-layer/mi
  * Target operations a mapping document can produce a body for, with the JSON keys each accepts. Fineract
  * rejects any key outside a command's whitelist (400 `error.msg.parameter.unsupported`), so a document that
  * maps a field its target does not accept fails when it is loaded, not in production.
- * @see shared/reference/fineract.md §4 (clients), §5 (groups), §6 (savings), §7 (client charges)
+ * @see docs/contracts/fineract.md §4 (clients), §5 (groups), §6 (savings), §7 (client charges)
  */
 
 /** A target operation. */

@@ -11,7 +11,7 @@ import {
   type TestFineractClient,
 } from './testing';
 
-const FIXTURES = join(__dirname, '../../../../../shared/fixtures/fineract');
+const FIXTURES = join(__dirname, '../../../../fixtures/fineract');
 const f06 = JSON.parse(readFileSync(join(FIXTURES, '06-batch-enclosing-transaction.json'), 'utf8')) as {
   response: unknown[];
 };

@@ -90,7 +90,7 @@ function op(method: BatchMethod, shape: string, path: string, query: string): Ba
  * The complete list of operations Fineract's Batch API supports (`CommandStrategyProvider`); anything else answers 501.
  * Groups, savings approve/activate, client look-ups, client charges, payment types and hooks are **not** batchable.
  *
- * @see ../../../../../shared/reference/fineract.md §9
+ * @see ../../../../docs/contracts/fineract.md §9
  */
 export const BATCH_SUPPORTED_OPERATIONS: readonly BatchOperation[] = [
   op('POST', 'clients', 'clients', ''),
@@ -207,7 +207,7 @@ interface PendingItem {
  * before children, placeholders only with a `reference`, an idempotency key on every write — so a bad batch fails
  * before any network call.
  *
- * @see ../../../../../shared/reference/fineract.md §9
+ * @see ../../../../docs/contracts/fineract.md §9
  */
 export class FineractBatch {
   private readonly pending: PendingItem[] = [];

@@ -51,7 +51,7 @@ function invalidDate(field: string, value: string): ValidationError {
  * @param dateFields - names of the top-level fields holding dates; default: every key ending in `Date` and `dateOfBirth`
  * @returns a copy with dates as `YYYY-MM-DD` and, if any date is present, `dateFormat: 'yyyy-MM-dd'` and `locale: 'en'`
  * @throws ValidationError when a date field holds anything but a `Date` or a `YYYY-MM-DD` string
- * @see ../../../../../shared/reference/fineract.md §2
+ * @see ../../../../docs/contracts/fineract.md §2
  */
 export function withDates(body: object, dateFields?: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = { ...body };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fineractErrorBody } from './testing';
 import { FineractError, isDuplicateError, isNotFoundError, parseFineractError } from './errors';
 
-const FIXTURES = join(__dirname, '../../../../../shared/fixtures/fineract');
+const FIXTURES = join(__dirname, '../../../../fixtures/fineract');
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>;
 

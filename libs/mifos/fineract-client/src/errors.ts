@@ -31,7 +31,7 @@ export interface FineractErrorOptions {
  * Fineract answered with an error status. 4xx (it rejected what we sent) → our 422, not retryable; 5xx, 409 and 425
  * → 502, retryable. `developerMessage` is never kept: on 5xx it can carry stack or SQL details.
  *
- * @see ../../../../../shared/reference/fineract.md §3
+ * @see ../../../../docs/contracts/fineract.md §3
  */
 export class FineractError extends UpstreamError {
   override readonly code: string = 'fineract';
@@ -96,7 +96,7 @@ const MAX_TEXT = 200;
  * @param text - response body
  * @param idempotencyKey - key of the request, if any
  * @returns the typed error
- * @see ../../../../../shared/reference/fineract.md §3
+ * @see ../../../../docs/contracts/fineract.md §3
  */
 export function parseFineractError(
   status: number,

@@ -15,7 +15,7 @@ import {
   type TestFineractClient,
 } from './testing';
 
-const FIXTURES = join(__dirname, '../../../../../shared/fixtures/fineract');
+const FIXTURES = join(__dirname, '../../../../fixtures/fineract');
 type Fixture = Record<
   string,
   Record<string, unknown> & { request: Record<string, unknown>; response: Record<string, unknown> }

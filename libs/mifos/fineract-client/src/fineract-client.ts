@@ -141,7 +141,7 @@ type RetryDecision = 'same-key' | 'new-key' | 'stop';
  * {@link FineractError} for every error answer. Built on the project's {@link HttpClient}, so every call is recorded
  * as an OpenHIM orchestration with secrets masked.
  *
- * @see ../../../../../shared/reference/fineract.md
+ * @see ../../../../docs/contracts/fineract.md
  */
 export class FineractClient {
   private readonly http: HttpClient;
@@ -214,7 +214,7 @@ export class FineractClient {
    *
    * @returns the authenticated user, without the base64 key
    * @throws FineractError 401 on bad credentials, 400 (plain text) on a bad tenant
-   * @see ../../../../../shared/reference/fineract.md §1
+   * @see ../../../../docs/contracts/fineract.md §1
    */
   async healthCheck(): Promise<AuthenticationData> {
     const auth = await this.read<AuthenticationData & { base64EncodedAuthenticationKey?: string }>({
@@ -244,7 +244,7 @@ export class FineractClient {
    *
    * @param externalId - e.g. the openIMIS UUID
    * @returns the client, or undefined when none has that externalId (404)
-   * @see ../../../../../shared/reference/fineract.md §4.2
+   * @see ../../../../docs/contracts/fineract.md §4.2
    */
   async getClientByExternalId(externalId: string): Promise<ClientData | undefined> {
     return this.readOptional<ClientData>({
@@ -261,7 +261,7 @@ export class FineractClient {
    * @param body - the create whitelist
    * @param options - operation key and retry control
    * @returns `{officeId, clientId, resourceId, savingsId?, …}` and write metadata
-   * @see ../../../../../shared/reference/fineract.md §4.1
+   * @see ../../../../docs/contracts/fineract.md §4.1
    */
   async createClient(body: ClientCreateRequest, options: WriteOptions): Promise<WriteResult> {
     const payload = this.clientBody(body, CLIENT_CREATE_FIELDS, 'POST /clients');
@@ -306,7 +306,7 @@ export class FineractClient {
    * @param desired - desired values (update whitelist; `officeId`/`groupId` cannot change here)
    * @param options - operation key, optional previous state
    * @returns the result with `changes`, or undefined when nothing changed (no call made)
-   * @see ../../../../../shared/reference/fineract.md §4.3
+   * @see ../../../../docs/contracts/fineract.md §4.3
    */
   async updateClient(
     clientId: number,
@@ -387,7 +387,7 @@ export class FineractClient {
    *
    * @param externalId - e.g. the openIMIS family UUID
    * @returns the group, or undefined
-   * @see ../../../../../shared/reference/fineract.md §5
+   * @see ../../../../docs/contracts/fineract.md §5
    */
   async getGroupByExternalId(externalId: string): Promise<GroupData | undefined> {
     const page = await this.read<Page<GroupData> | GroupData[]>({
@@ -476,7 +476,7 @@ export class FineractClient {
    * @param body - exactly one of `clientId` / `groupId`, product and submitted date
    * @param options - operation key and retry control
    * @returns `{officeId, clientId|groupId, savingsId, resourceId}` and write metadata
-   * @see ../../../../../shared/reference/fineract.md §6.2
+   * @see ../../../../docs/contracts/fineract.md §6.2
    */
   async createSavingsAccount(body: SavingsAccountCreateRequest, options: WriteOptions): Promise<WriteResult> {
     if ((body.clientId === undefined) === (body.groupId === undefined)) {
@@ -596,7 +596,7 @@ export class FineractClient {
    * @param body - the entire whitelist; `paymentTypeId` required
    * @param options - operation key, retry control, `uniqueReceipt`
    * @returns the command result and write metadata
-   * @see ../../../../../shared/reference/fineract.md §6.3
+   * @see ../../../../docs/contracts/fineract.md §6.3
    */
   async depositToSavingsAccount(
     savingsId: number,
@@ -676,7 +676,7 @@ export class FineractClient {
    * @param body - charge definition id, amount, due date
    * @param options - operation key and retry control
    * @returns the command result; `resourceId` is the client charge id
-   * @see ../../../../../shared/reference/fineract.md §7
+   * @see ../../../../docs/contracts/fineract.md §7
    */
   async applyClientCharge(
     clientId: number,
@@ -840,7 +840,7 @@ export class FineractClient {
    * Lists payment types (`GET /paymenttypes`); configure the id per deployment, never assume 1.
    *
    * @returns all payment types
-   * @see ../../../../../shared/reference/fineract.md §10
+   * @see ../../../../docs/contracts/fineract.md §10
    */
   async listPaymentTypes(): Promise<PaymentTypeData[]> {
     return this.read<PaymentTypeData[]>({ method: 'GET', path: 'paymenttypes' });
@@ -852,7 +852,7 @@ export class FineractClient {
    * @param body - "Web" template, events, payload URL, content type json
    * @param options - operation key and retry control
    * @returns `{resourceId: hookId}`
-   * @see ../../../../../shared/reference/fineract.md §11
+   * @see ../../../../docs/contracts/fineract.md §11
    */
   async createHook(body: HookCreateRequest, options: WriteOptions): Promise<WriteResult> {
     if (body.events.length === 0) {
@@ -882,7 +882,7 @@ export class FineractClient {
    *
    * @param options - `enclosingTransaction`: all items in one database transaction
    * @returns a builder; call `add(...)` then `send()`
-   * @see ../../../../../shared/reference/fineract.md §9
+   * @see ../../../../docs/contracts/fineract.md §9
    */
   batch(options: { readonly enclosingTransaction?: boolean } = {}): FineractBatch {
     return new FineractBatch((items, enclosing) => this.sendBatch(items, enclosing), {

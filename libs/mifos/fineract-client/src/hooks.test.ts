@@ -4,7 +4,7 @@ import { ValidationError } from '@payment-layer/shared-errors';
 import { parseHookDelivery } from './hooks';
 import { clientChargePaidHook, hookHeaders, savingsDepositHook } from './testing';
 
-const FIXTURES = join(__dirname, '../../../../../shared/fixtures/fineract');
+const FIXTURES = join(__dirname, '../../../../fixtures/fineract');
 
 function fieldOf(fn: () => unknown): string | undefined {
   try {

@@ -86,7 +86,7 @@ export type HookDelivery =
  * @param input - headers and body as received
  * @returns the typed delivery
  * @throws ValidationError naming the field when the delivery is malformed
- * @see ../../../../../shared/reference/fineract.md §11
+ * @see ../../../../docs/contracts/fineract.md §11
  */
 export function parseHookDelivery(input: HookDeliveryInput): HookDelivery {
   const headers = lowerCaseHeaders(input.headers);

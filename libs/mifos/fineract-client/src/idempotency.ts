@@ -5,7 +5,7 @@ import { ValidationError } from '@payment-layer/shared-errors';
  * Longest `Idempotency-Key` Fineract can store: the key lives in a `VARCHAR(50)` column of
  * `m_portfolio_command_source`.
  *
- * @see ../../../../../shared/reference/fineract.md §8
+ * @see ../../../../docs/contracts/fineract.md §8
  */
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 50;
 
@@ -34,7 +34,7 @@ const HASH_CHARS = 16;
  * @param prefix - namespace of this deployment's keys (1–12 of `A-Za-z0-9._-`); default `pl`
  * @returns a key of at most {@link IDEMPOTENCY_KEY_MAX_LENGTH} characters
  * @throws ValidationError on an empty operation key, a bad prefix or an attempt that is not a positive integer
- * @see ../../../../../shared/reference/fineract.md §8
+ * @see ../../../../docs/contracts/fineract.md §8
  */
 export function idempotencyKey(
   operationKey: string,

@@ -4,7 +4,7 @@
  * Request dates are {@link DateInput} (sent as `yyyy-MM-dd` + `en`); response dates are `YYYY-MM-DD` strings
  * (parsed from `[y, m, d]`); amounts are decimal strings both ways.
  *
- * @see ../../../../../shared/reference/fineract.md
+ * @see ../../../../docs/contracts/fineract.md
  */
 import type { DecimalString } from './amount';
 import type { DateInput } from './dates';
@@ -35,7 +35,7 @@ export interface Page<T> {
 /**
  * `CommandProcessingResult`: what every Fineract write answers (200). Null fields are omitted by Fineract.
  *
- * @see ../../../../../shared/reference/fineract.md §2
+ * @see ../../../../docs/contracts/fineract.md §2
  */
 export interface CommandResult {
   readonly commandId?: number;
@@ -106,7 +106,7 @@ export interface ClientNonPersonDetails {
  * `POST /clients` body (the create whitelist). Either `firstname` + `lastname` or `fullname`; `activationDate`
  * required when `active`. With `savingsProductId` and `active: true` Fineract also opens an active savings account.
  *
- * @see ../../../../../shared/reference/fineract.md §4.1
+ * @see ../../../../docs/contracts/fineract.md §4.1
  */
 export interface ClientCreateRequest {
   readonly officeId: number;
@@ -137,7 +137,7 @@ export interface ClientCreateRequest {
 /**
  * `PUT /clients/{id}` body (the update whitelist; `officeId` and `groupId` are not updatable).
  *
- * @see ../../../../../shared/reference/fineract.md §4.3
+ * @see ../../../../docs/contracts/fineract.md §4.3
  */
 export interface ClientUpdateRequest {
   readonly accountNo?: string;
@@ -171,7 +171,7 @@ export interface ClientActivateRequest {
 /**
  * `GET /clients/{id}` (and `/clients/external-id/{externalId}`), dates as `YYYY-MM-DD`.
  *
- * @see ../../../../../shared/reference/fineract.md §4.2
+ * @see ../../../../docs/contracts/fineract.md §4.2
  */
 export interface ClientData {
   readonly id: number;
@@ -215,7 +215,7 @@ export interface ClientData {
 /**
  * `POST /groups` body.
  *
- * @see ../../../../../shared/reference/fineract.md §5
+ * @see ../../../../docs/contracts/fineract.md §5
  */
 export interface GroupCreateRequest {
   readonly name: string;
@@ -247,7 +247,7 @@ export interface GroupData {
 /**
  * `POST /savingsaccounts` body: exactly one of `clientId` / `groupId`.
  *
- * @see ../../../../../shared/reference/fineract.md §6.2
+ * @see ../../../../docs/contracts/fineract.md §6.2
  */
 export interface SavingsAccountCreateRequest {
   readonly clientId?: number;
@@ -278,7 +278,7 @@ export interface SavingsAccountActivateRequest {
  * `POST /savingsaccounts/{id}/transactions?command=deposit|withdrawal` body — the entire whitelist.
  * There is no `externalId`: put the business reference in `receiptNumber` (not unique in Fineract) and/or `note`.
  *
- * @see ../../../../../shared/reference/fineract.md §6.3
+ * @see ../../../../docs/contracts/fineract.md §6.3
  */
 export interface SavingsTransactionRequest {
   readonly transactionDate: DateInput;
@@ -317,7 +317,7 @@ export interface PaymentDetailData {
 /**
  * `GET /savingsaccounts/{id}/transactions/{txId}` (also the items of `?associations=transactions`).
  *
- * @see ../../../../../shared/reference/fineract.md §6.3
+ * @see ../../../../docs/contracts/fineract.md §6.3
  */
 export interface SavingsTransactionData {
   readonly id: number;
@@ -336,7 +336,7 @@ export interface SavingsTransactionData {
 /**
  * `GET /savingsaccounts/{id}` (and `/savingsaccounts/external-id/{externalId}`).
  *
- * @see ../../../../../shared/reference/fineract.md §6.2
+ * @see ../../../../docs/contracts/fineract.md §6.2
  */
 export interface SavingsAccountData {
   readonly id: number;
@@ -362,7 +362,7 @@ export interface SavingsAccountData {
 /**
  * `POST /clients/{clientId}/charges` body (client must be active; `resourceId` of the answer is the client charge id).
  *
- * @see ../../../../../shared/reference/fineract.md §7
+ * @see ../../../../docs/contracts/fineract.md §7
  */
 export interface ClientChargeApplyRequest {
   /** Charge definition id (a client charge: applies-to 3, specified due date, flat). */
@@ -375,7 +375,7 @@ export interface ClientChargeApplyRequest {
  * `POST /clients/{clientId}/charges/{chargeId}?command=paycharge` body. `externalId` names the client transaction
  * and is our dedupe key beyond the idempotency store's lifetime.
  *
- * @see ../../../../../shared/reference/fineract.md §7
+ * @see ../../../../docs/contracts/fineract.md §7
  */
 export interface ClientChargePayRequest {
   readonly amount: DecimalString;
@@ -439,7 +439,7 @@ export interface ClientTransactionData {
 /**
  * `GET /paymenttypes` item.
  *
- * @see ../../../../../shared/reference/fineract.md §10
+ * @see ../../../../docs/contracts/fineract.md §10
  */
 export interface PaymentTypeData {
   readonly id: number;
@@ -460,7 +460,7 @@ export interface HookEvent {
 /**
  * `POST /hooks` body for the "Web" template.
  *
- * @see ../../../../../shared/reference/fineract.md §11
+ * @see ../../../../docs/contracts/fineract.md §11
  */
 export interface HookCreateRequest {
   readonly name: 'Web';
@@ -485,7 +485,7 @@ export interface HookData {
 /**
  * `POST /authentication` answer, without the base64 key (it is just our own credentials).
  *
- * @see ../../../../../shared/reference/fineract.md §1
+ * @see ../../../../docs/contracts/fineract.md §1
  */
 export interface AuthenticationData {
   readonly username: string;

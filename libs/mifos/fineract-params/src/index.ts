@@ -5,7 +5,7 @@
  *
  * The date and locale parameters (`dateFormat`, `locale`) are accepted by every command that takes a date or an
  * amount; they are listed once in {@link FINERACT_FORMAT_PARAMETERS}, not per command.
- * @see shared/reference/fineract.md §4 (clients), §5 (groups), §6 (savings), §7 (client charges)
+ * @see docs/contracts/fineract.md §4 (clients), §5 (groups), §6 (savings), §7 (client charges)
  */
 
 /** How dates and decimals in a body are to be read. */

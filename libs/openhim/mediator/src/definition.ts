@@ -3,7 +3,7 @@ import { ConfigError } from '@payment-layer/shared-errors';
 /**
  * Route (endpoint) definition as OpenHIM core stores it.
  *
- * @see ../../../../../shared/reference/openhim.md §3.3
+ * @see ../../../../docs/contracts/openhim.md §3.3
  */
 export interface RouteDefinition {
   name: string;
@@ -29,7 +29,7 @@ export type ChannelMethod =
 /**
  * Channel definition (`defaultChannelConfig[]`); only the fields our mediators set are typed strictly.
  *
- * @see ../../../../../shared/reference/openhim.md §3.4
+ * @see ../../../../docs/contracts/openhim.md §3.4
  */
 export interface ChannelDefinition {
   name: string;
@@ -61,7 +61,7 @@ export type ConfigDefType =
 /**
  * One operator-editable config parameter.
  *
- * @see ../../../../../shared/reference/openhim.md §3.2
+ * @see ../../../../docs/contracts/openhim.md §3.2
  */
 export interface ConfigDef {
   param: string;

@@ -13,7 +13,7 @@ export type EnvelopeProperties = Record<string, string | number | boolean | null
 /**
  * The `application/json+openhim` response body.
  *
- * @see ../../../../../shared/reference/openhim.md §7
+ * @see ../../../../docs/contracts/openhim.md §7
  */
 export interface MediatorEnvelope {
   'x-mediator-urn': string;

@@ -4,7 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * One outbound call as OpenHIM stores it (`transaction.orchestrations[]`): bodies are strings, `name` and
  * `request.timestamp` are always set — core drops the whole response record otherwise.
  *
- * @see ../../../../../shared/reference/openhim.md §7
+ * @see ../../../../docs/contracts/openhim.md §7
  */
 export interface Orchestration {
   name: string;

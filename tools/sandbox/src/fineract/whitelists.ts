@@ -1,5 +1,5 @@
 // Request parameter whitelists and required parameters of the Fineract commands the simulator implements,
-// transcribed from shared/reference/fineract.md (which follows the Fineract source, not the Swagger spec).
+// transcribed from docs/contracts/fineract.md (which follows the Fineract source, not the Swagger spec).
 // Fineract rejects any key outside a command's whitelist with 400 `error.msg.parameter.unsupported`, so the
 // mediators must never send more than these.
 
@@ -16,7 +16,7 @@ const PAYMENT_DETAILS = [
 /**
  * Every JSON key a Fineract command accepts, keyed by operation (`<resource>.<command>`).
  * An operation with an empty list takes no body keys at all.
- * @see shared/reference/fineract.md §4–§11
+ * @see docs/contracts/fineract.md §4–§11
  */
 export const FINERACT_PARAMETER_WHITELISTS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   authentication: ['username', 'password'],
@@ -166,7 +166,7 @@ export const FINERACT_PARAMETER_WHITELISTS: Readonly<Record<string, readonly str
  * Parameters a Fineract command requires unconditionally, keyed like {@link FINERACT_PARAMETER_WHITELISTS}.
  * Conditional rules (a name style per legal form, `clientId` or `groupId`, `activationDate` when `active`,
  * `dateFormat` + `locale` whenever a date is present) are enforced by the simulator's validators.
- * @see shared/reference/fineract.md §4–§11
+ * @see docs/contracts/fineract.md §4–§11
  */
 export const FINERACT_REQUIRED_PARAMETERS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   authentication: ['username', 'password'],

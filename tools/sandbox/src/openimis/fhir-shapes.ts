@@ -1,7 +1,7 @@
 /**
  * Building blocks of the FHIR shapes the openIMIS backend emits (module `api_fhir_r4`), written to match the
  * converters, including their inconsistencies (double-slash URLs, relative code systems): see
- * `shared/reference/openimis-fhir.md` §5.
+ * `docs/contracts/openimis-fhir.md` §5.
  */
 import type { Extension, Identifier, Reference } from 'fhir/r4';
 

@@ -1,5 +1,5 @@
 /**
- * Seeds the shared openIMIS fixtures (`shared/fixtures/openimis/*.json`) into the simulator. The backend test
+ * Seeds the vendored openIMIS fixtures (`fixtures/openimis/*.json`) into the simulator. The backend test
  * payloads are POST bodies without ids: each gets the id openIMIS would give it (its UUID identifier, or a UUID
  * derived from its business code), and a `UUID` identifier when it has none.
  */
@@ -14,7 +14,7 @@ import { RESOURCE_TYPES, type OpenImisResourceType } from './store';
 export const PAYMENT_NOTICE_FIXTURE_INVOICE_ID = 'bd84b2f2-ec1d-48de-8f8c-5a477aa4a29f';
 
 /**
- * Finds `shared/fixtures/openimis` by walking up from this file (works from the source tree under jest or tsx).
+ * Finds `fixtures/openimis` by walking up from this file (works from the source tree under jest or tsx).
  *
  * @param start - directory to start from
  * @returns the directory or undefined when not found
@@ -22,7 +22,7 @@ export const PAYMENT_NOTICE_FIXTURE_INVOICE_ID = 'bd84b2f2-ec1d-48de-8f8c-5a477a
 export function findFixturesDir(start: string = __dirname): string | undefined {
   let dir = path.resolve(start);
   for (;;) {
-    const candidate = path.join(dir, 'shared', 'fixtures', 'openimis');
+    const candidate = path.join(dir, 'fixtures', 'openimis');
     if (existsSync(candidate)) {
       return candidate;
     }

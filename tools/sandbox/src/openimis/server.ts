@@ -1,7 +1,7 @@
 /**
  * The openIMIS backend simulator: a node:http server with the URL layout, authentication, trailing-slash
  * behaviour, FHIR read/search, PaymentNotice create and GraphQL of a real openIMIS (reference
- * `shared/reference/openimis-fhir.md`), plus in-process access and fault switches for tests.
+ * `docs/contracts/openimis-fhir.md`), plus in-process access and fault switches for tests.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -42,7 +42,7 @@ export interface OpenImisSimulatorOptions {
   readonly seed?: string | number;
   /** Generated data; omitted means fixtures only. */
   readonly population?: Omit<PopulationOptions, 'seed'>;
-  /** Seed the shared fixtures (`shared/fixtures/openimis`). Default true. */
+  /** Seed the shared fixtures (`fixtures/openimis`). Default true. */
   readonly includeFixtures?: boolean;
   /** Where the fixtures are; default: found by walking up from this file. */
   readonly fixturesDir?: string;
