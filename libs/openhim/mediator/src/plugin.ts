@@ -264,8 +264,15 @@ async function mediatorKitPlugin(app: FastifyInstance, opts: MediatorKitOptions)
       const orchestrations = request.orchestrationScope?.orchestrations ?? [];
       const omitted = request.orchestrationScope?.omitted ?? 0;
       metrics.orchestrations += orchestrations.length + omitted;
-      (this as FastifyReply & { auditProperties?: EnvelopeProperties }).auditProperties =
-        result.properties ?? {};
+      const audited = this as FastifyReply & {
+        auditProperties?: EnvelopeProperties;
+        auditStatus?: MediatorStatus;
+      };
+      audited.auditProperties = result.properties ?? {};
+      // The audit trail records the status the envelope reports, not one re-derived from the HTTP status.
+      if (result.status) {
+        audited.auditStatus = result.status;
+      }
       if (transactionIdOf(request) === undefined) {
         return this.code(result.httpStatus)
           .type(result.contentType ?? 'application/fhir+json')

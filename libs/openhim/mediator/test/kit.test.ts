@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { MASK } from '@payment-layer/shared-http';
-import { OPENHIM_CONTENT_TYPE, type MediatorEnvelope } from '../src';
+import { OPENHIM_CONTENT_TYPE, type AuditEvent, type MediatorEnvelope } from '../src';
 import { basic, buildTestApp, CLIENT } from './test-app';
 
 describe('mediator kit (app.inject)', () => {
@@ -64,6 +64,31 @@ describe('mediator kit (app.inject)', () => {
     expect(JSON.parse(o.request.body).password).toBe(MASK);
     expect(res.body).not.toContain(Buffer.from('mifos:fineract-secret').toString('base64'));
     expect(res.body).not.toContain('nested-secret');
+  });
+
+  it('audits the status the envelope reports, not the one the HTTP status implies', async () => {
+    const events: AuditEvent[] = [];
+    const audited = await buildTestApp({ upstreamUrl, onAudit: (e) => events.push(e) });
+    try {
+      const res = await audited.inject({
+        method: 'POST',
+        url: '/partly',
+        headers: { authorization: auth, 'x-openhim-transactionid': 'tx-partly' },
+      });
+      expect(res.json<MediatorEnvelope>().status).toBe('Completed with error(s)');
+      await audited.inject({
+        method: 'POST',
+        url: '/fhir/Patient',
+        headers: { authorization: auth, 'content-type': 'application/fhir+json' },
+        payload: patient,
+      });
+      expect(events.map((e) => [e.route, e.httpStatus, e.status])).toEqual([
+        ['/partly', 200, 'Completed with error(s)'],
+        ['/fhir/Patient', 201, 'Successful'],
+      ]);
+    } finally {
+      await audited.close();
+    }
   });
 
   it('answers plain FHIR JSON to a caller that is not OpenHIM', async () => {

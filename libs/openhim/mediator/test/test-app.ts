@@ -3,6 +3,7 @@ import { HttpClient } from '@payment-layer/shared-http';
 import { UpstreamTimeoutError, ValidationError } from '@payment-layer/shared-errors';
 import {
   mediatorKit,
+  type AuditEvent,
   mediatorServerOptions,
   type MediatorDefinition,
   type OpenHimConnectionOptions,
@@ -52,6 +53,7 @@ export async function buildTestApp(options: {
   openhim?: OpenHimConnectionOptions;
   port?: number;
   bodyLimit?: number;
+  onAudit?: (event: AuditEvent) => void;
 }): Promise<FastifyInstance> {
   const app = Fastify(
     mediatorServerOptions({ logLevel: 'silent', bodyLimit: options.bodyLimit ?? 64 * 1024 }),
@@ -77,6 +79,7 @@ export async function buildTestApp(options: {
       password: 'x',
     },
     auth: { mode: 'basic', ...CLIENT },
+    ...(options.onAudit ? { onAudit: options.onAudit } : {}),
   });
   app.addHook('onClose', async () => upstream.close());
   app.post('/fhir/Patient', async (request, reply) => {
@@ -106,6 +109,14 @@ export async function buildTestApp(options: {
       },
     });
   });
+  // A request that partly failed: 200 for the caller, "Completed with error(s)" for OpenHIM.
+  app.post('/partly', async (_request, reply) =>
+    reply.sendResult({
+      httpStatus: 200,
+      body: { resourceType: 'OperationOutcome', issue: [] },
+      status: 'Completed with error(s)',
+    }),
+  );
   app.get('/boom', async () => {
     throw new Error('SELECT * FROM secrets -- internal detail');
   });
