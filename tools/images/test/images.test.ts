@@ -236,6 +236,12 @@ describe('docker/images.json', () => {
     }
   });
 
+  it('has a service in docker/compose.yml for every image, built from its description', () => {
+    const compose = readFileSync(join(ROOT, 'docker', 'compose.yml'), 'utf8');
+    const built = [...compose.matchAll(/args: \{ APP: ([a-z0-9-]+) \}/g)].map((m) => m[1]);
+    expect(built.sort()).toEqual(specs.map((s) => s.app).sort());
+  });
+
   it.each(specs.map((s) => s.app))(
     '%s: the bundle imports only packages kept external, all production dependencies',
     (app) => {
