@@ -314,6 +314,18 @@ function installedPackages(nodeModules: string): string[] {
   return names;
 }
 
+// Under `npm test` the environment carries the workspace's npm settings (npm_config_local_prefix, npm_package_*…),
+// which would point a nested npm at the workspace: keep only where the cache, the registry and the user's settings are.
+const KEPT_NPM_VARS = new Set(['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig']);
+
+function npmEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      ([k]) => !k.toLowerCase().startsWith('npm_') || KEPT_NPM_VARS.has(k.toLowerCase()),
+    ),
+  );
+}
+
 /**
  * Installs the external packages for production (`npm install --omit=dev`, from the npm cache when it has them),
  * keeping the lockfile's versions.
@@ -327,7 +339,7 @@ export function installProduction(outDir: string, options: InstallOptions = {}):
   if (options.nativeFrom !== undefined) {
     args.push('--ignore-scripts');
   }
-  const npm = spawnSync('npm', args, { cwd: outDir, encoding: 'utf8', env: process.env });
+  const npm = spawnSync('npm', args, { cwd: outDir, encoding: 'utf8', env: npmEnv(process.env) });
   if (npm.status !== 0) {
     throw new ImageBuildError(`npm install --omit=dev failed in ${outDir}: ${npm.stderr || npm.stdout}`);
   }
