@@ -153,10 +153,16 @@ interface Booted {
  * the simulators), waits until /ready says the staging store is ok and OpenHIM registration is done — or until the
  * process exits — then stops it with SIGTERM.
  */
-async function boot(s: ImageSpec, dir: string, timeoutMs = 60_000): Promise<Booted> {
+async function boot(s: ImageSpec, dir: string, options: { tty?: boolean } = {}): Promise<Booted> {
+  const timeoutMs = 60_000;
   const port = await freePort();
-  const [command, ...args] = s.cmd;
-  const child = spawn(command === 'node' ? process.execPath : String(command), args, {
+  const [command, ...rest] = s.cmd;
+  const argv = [command === 'node' ? process.execPath : String(command), ...rest];
+  // With a terminal on stdout, as `docker run -t` gives the container: util-linux `script` runs it on a pty.
+  const [file, args] = options.tty
+    ? ['script', ['-qec', argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' '), '/dev/null']]
+    : [argv[0] ?? '', argv.slice(1)];
+  const child = spawn(file, args, {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -283,6 +289,17 @@ describe.each(specs.map((s) => s.app))('%s image', (app) => {
 
 // A missing asset must fail: the two bugs of the images' previous description, reproduced on it, and a missing
 // migrations folder (which every image needs).
+describe('started like the container', () => {
+  it('payment-mediator boots with a terminal on stdout (docker run -t), where pino-pretty is not installed', async () => {
+    const s = spec('payment-mediator');
+    const result = await boot(s, assemble(s, 'payment-tty'), { tty: true });
+    expect({ ready: result.ready?.status, output: result.ready ? '' : result.output }).toEqual({
+      ready: 200,
+      output: '',
+    });
+  }, 90_000);
+});
+
 describe('a missing asset fails the build or the boot', () => {
   it('payment-mediator: copying apps/payment-mediator/mappings, which does not exist, fails the build', () => {
     const s = spec('payment-mediator');
