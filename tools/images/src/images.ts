@@ -43,6 +43,11 @@ export interface ImageDescription {
   readonly cmd: readonly string[];
   /** npm packages every image keeps external and installs for production. */
   readonly external: readonly string[];
+  /**
+   * npm packages the bundle looks for (`require.resolve`) but does without, left out of the images on purpose
+   * (pino-pretty, for logs on a terminal).
+   */
+  readonly optional?: readonly string[];
   readonly images: Readonly<Record<string, ImageEntry>>;
 }
 
@@ -55,6 +60,7 @@ export interface ImageSpec {
   readonly cmd: readonly string[];
   readonly assets: Readonly<Record<string, string>>;
   readonly external: readonly string[];
+  readonly optional: readonly string[];
 }
 
 const isStringArray = (v: unknown): v is string[] =>
@@ -85,6 +91,9 @@ export function readImageDescription(file: string = DESCRIPTION_FILE): ImageDesc
   }
   if (!isStringArray(raw.external)) {
     fail('"external" must be an array of npm package names');
+  }
+  if (raw.optional !== undefined && !isStringArray(raw.optional)) {
+    fail('"optional" must be an array of npm package names');
   }
   const images = raw.images;
   if (typeof images !== 'object' || images === null || Object.keys(images).length === 0) {
@@ -131,6 +140,7 @@ export function imageSpecs(description: ImageDescription = readImageDescription(
     cmd: description.cmd,
     assets: e.assets,
     external: e.external ?? description.external,
+    optional: description.optional ?? [],
   }));
 }
 
@@ -212,7 +222,8 @@ export async function bundleApp(spec: ImageSpec, outDir: string, root: string = 
 
 /**
  * Checks that every npm package the bundle imports is kept external by the description and is a production
- * dependency of the repository (a devDependency would be missing from the image).
+ * dependency of the repository (a devDependency would be missing from the image), or is one the bundle only looks
+ * for and does without (`optional`: the image started on a terminal proves it boots without them).
  *
  * @param spec - the app's image spec
  * @param imports - packages the bundle imports
@@ -224,7 +235,7 @@ export function checkExternals(spec: ImageSpec, imports: readonly string[], root
     dependencies?: Record<string, string>;
   };
   const production = new Set(Object.keys(manifest.dependencies ?? {}));
-  const notListed = imports.filter((name) => !spec.external.includes(name));
+  const notListed = imports.filter((name) => !spec.external.includes(name) && !spec.optional.includes(name));
   if (notListed.length > 0) {
     throw new ImageBuildError(
       `${spec.app}: the bundle imports ${notListed.join(', ')}, which docker/images.json does not keep external (add to "external")`,

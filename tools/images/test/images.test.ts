@@ -11,15 +11,18 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
+  statSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { request } from 'undici';
 import {
   simulatorUpstreamEnv,
@@ -115,8 +118,28 @@ function productionModules(s: ImageSpec): string {
       // Another run put its install in place first: use that one.
       rmSync(fresh, { recursive: true, force: true });
     }
+    pruneInstalls(dirname(dir), key);
   }
+  // The marker's time is the last use: what pruneInstalls goes by.
+  const now = new Date();
+  utimesSync(join(dir, 'complete'), now, now);
   return join(dir, 'node_modules');
+}
+
+/** Removes cached installs of older lockfiles, once unused for a week (a run in progress may still use a newer one). */
+function pruneInstalls(cache: string, keep: string): void {
+  const weekAgo = Date.now() - 7 * 86_400_000;
+  for (const name of readdirSync(cache)) {
+    const marker = join(cache, name, 'complete');
+    if (
+      name !== keep &&
+      /^[0-9a-f]{16}$/.test(name) &&
+      existsSync(marker) &&
+      statSync(marker).mtimeMs < weekAgo
+    ) {
+      rmSync(join(cache, name), { recursive: true, force: true });
+    }
+  }
 }
 
 /** Lays out an image's working directory from the shared bundle and install, with the spec's assets. */
