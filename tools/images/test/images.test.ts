@@ -177,8 +177,22 @@ interface Booted {
  * process exits — then stops it with SIGTERM.
  */
 async function boot(s: ImageSpec, dir: string, options: { tty?: boolean } = {}): Promise<Booted> {
+  // The free port can be taken by another process between the probe and the listen: start again on a new one.
+  for (let attempt = 1; ; attempt++) {
+    const result = await bootOnce(s, dir, await freePort(), options);
+    if (attempt === 3 || result.ready || !result.output.includes('EADDRINUSE')) {
+      return result;
+    }
+  }
+}
+
+async function bootOnce(
+  s: ImageSpec,
+  dir: string,
+  port: number,
+  options: { tty?: boolean },
+): Promise<Booted> {
   const timeoutMs = 60_000;
-  const port = await freePort();
   const [command, ...rest] = s.cmd;
   const argv = [command === 'node' ? process.execPath : String(command), ...rest];
   // With a terminal on stdout, as `docker run -t` gives the container: util-linux `script` runs it on a pty.
