@@ -35,6 +35,17 @@ export interface ServerOptionsInput {
   readonly pretty?: boolean;
 }
 
+// pino-pretty is a development dependency: a production image started with a terminal (`docker run -t`) has none
+// and logs JSON instead of failing to start.
+function prettyPrinterInstalled(): boolean {
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Fastify server options every mediator uses: OpenHIM's transaction id as the request id (`reqId` in logs), redacting pino
  * logger, body limit, and 503 while closing.
@@ -56,7 +67,9 @@ export function mediatorServerOptions(input: ServerOptionsInput): {
         : {
             level: input.logLevel ?? 'info',
             redact: { paths: [...LOG_REDACT_PATHS], censor: '**********' },
-            ...(input.pretty === true ? { transport: { target: 'pino-pretty' } } : {}),
+            ...(input.pretty === true && prettyPrinterInstalled()
+              ? { transport: { target: 'pino-pretty' } }
+              : {}),
           },
     requestIdHeader: 'x-openhim-transactionid',
     genReqId: () => randomUUID(),

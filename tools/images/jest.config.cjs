@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'images',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};
