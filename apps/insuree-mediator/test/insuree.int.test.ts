@@ -203,6 +203,15 @@ describe('insuree mediator (app.inject against the openIMIS and Fineract simulat
     expect(res.json().properties.mobileNoLeftOut).toBe(true);
     expect(clients()).toHaveLength(2);
     expect(clients().map((c) => c.mobileNo)).toEqual(['813-996-476', undefined]);
+
+    // A later change of that member updates it, again without the phone the first client holds.
+    const renamed = { ...b, name: [{ ...b.name![0], family: 'RENAMED' }] };
+    const update = await post('/fhir/Patient', renamed, { 'x-openhim-transactionid': 'tx-household-2' });
+    expect(update.statusCode).toBe(200);
+    expect(update.json().properties).toMatchObject({ outcome: 'updated', mobileNoLeftOut: true });
+    expect(clients()[1]).toMatchObject({ lastname: 'RENAMED' });
+    expect(clients()[1]!.mobileNo).toBeUndefined();
+    expect(clients()[0]!.mobileNo).toBe('813-996-476');
   });
 
   it('answers 502 when Fineract is unreachable and 504 when it does not answer in time', async () => {
