@@ -184,15 +184,34 @@ describe('insuree mediator (app.inject against the openIMIS and Fineract simulat
   });
 
   it('turns a Fineract rejection into 422 with its message', async () => {
+    // A birth date after the business date: Fineract refuses it (dateOfBirth must be before submittedOnDate).
+    const unborn = { ...fixture<Patient>('patient-member.fhir.json'), birthDate: '2999-01-01' };
+    const res = await post('/fhir/Patient', unborn);
+    expect(res.statusCode).toBe(422);
+    expect(res.json().issue[0].diagnostics).toMatch(/dateOfBirth/);
+    expect(clients()).toHaveLength(0);
+  });
+
+  it('creates a household member whose phone another client holds already, without the phone (never fails)', async () => {
     const a = fixture<Patient>('patient-member.fhir.json');
     await post('/fhir/Patient', a);
-    // Same phone number on another insuree: Fineract refuses duplicate mobile numbers (403).
+    // Same phone number on another insuree: Fineract refuses duplicate mobile numbers (403) on the first try.
     const { identifier: _i, ...rest } = a;
     const b = { ...rest, id: '22222222-3333-4444-5555-666666666666' };
-    const res = await post('/fhir/Patient', b);
-    expect(res.statusCode).toBe(422);
-    expect(res.json().issue[0].diagnostics).toMatch(/mobile/i);
-    expect(clients()).toHaveLength(1);
+    const res = await post('/fhir/Patient', b, { 'x-openhim-transactionid': 'tx-household' });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().properties.mobileNoLeftOut).toBe(true);
+    expect(clients()).toHaveLength(2);
+    expect(clients().map((c) => c.mobileNo)).toEqual(['813-996-476', undefined]);
+
+    // A later change of that member updates it, again without the phone the first client holds.
+    const renamed = { ...b, name: [{ ...b.name![0], family: 'RENAMED' }] };
+    const update = await post('/fhir/Patient', renamed, { 'x-openhim-transactionid': 'tx-household-2' });
+    expect(update.statusCode).toBe(200);
+    expect(update.json().properties).toMatchObject({ outcome: 'updated', mobileNoLeftOut: true });
+    expect(clients()[1]).toMatchObject({ lastname: 'RENAMED' });
+    expect(clients()[1]!.mobileNo).toBeUndefined();
+    expect(clients()[0]!.mobileNo).toBe('813-996-476');
   });
 
   it('answers 502 when Fineract is unreachable and 504 when it does not answer in time', async () => {

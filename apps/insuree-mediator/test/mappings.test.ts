@@ -106,10 +106,18 @@ describe('insuree mapping documents', () => {
       sourceValue: 'TEST_LAST_NAME',
       emitted: true,
     });
-    expect(explained.find((e) => e.field === 'middlename')).toMatchObject({
+    expect(explained.find((e) => e.field === 'savingsProductId')).toMatchObject({
       emitted: false,
-      reason: 'missing',
+      reason: 'when',
     });
+  });
+
+  it('sends several given names as one firstname, as openIMIS keeps them in one other_names', () => {
+    const patient = json('patient-member.fhir.json');
+    patient.name[0].given = ['Amina', ' Grace ', 'Wanjiru'];
+    const payload = mapping('patient-to-client').apply(patient, { config });
+    expect(payload.firstname).toBe('Amina Grace Wanjiru');
+    expect(payload).not.toHaveProperty('middlename');
   });
 
   it('fails at load on a typo in a rule, naming the file and the JSON pointer', () => {

@@ -21,7 +21,9 @@ export function patientResult(r: PatientUpsertResult): MediatorResult {
   return {
     httpStatus: r.outcome === 'created' ? 201 : 200,
     body: informational(
-      `insuree ${r.outcome}: Fineract client ${r.fineractClientId}${savingsPending ? '; savings account pending' : ''}`,
+      `insuree ${r.outcome}: Fineract client ${r.fineractClientId}${savingsPending ? '; savings account pending' : ''}${
+        r.mobileNoLeftOut ? '; phone left out (another client holds it)' : ''
+      }`,
     ),
     // A savings account still pending is finished by the outbox worker; the transaction says so honestly.
     ...(savingsPending ? { status: 'Completed with error(s)' as const } : {}),
@@ -32,6 +34,7 @@ export function patientResult(r: PatientUpsertResult): MediatorResult {
       fineractSavingsAccountId: r.savings?.savingsAccountId,
       savingsAccount: r.savings?.state,
       outcome: r.outcome,
+      mobileNoLeftOut: r.mobileNoLeftOut,
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   OPENIMIS_BILL_TYPE_CODESYSTEM,
   OPENIMIS_BUSINESS_CODE_TYPES,
   OPENIMIS_IDENTIFIER_TYPE,
+  OPENIMIS_IDENTIFIER_TYPE_SYSTEM,
   OPENIMIS_IG_BASE_URL,
   OPENIMIS_INVOICE_TYPE_CODES,
   OPENIMIS_INVOICE_TYPE_CODESYSTEM,
@@ -59,6 +60,47 @@ export function lastPathSegment(url: string): string {
 }
 
 /**
+ * Older spellings of openIMIS extension URLs, by the last path segment they end in, mapped to the current IG name.
+ * Backends before the R4 IG emitted (and read) Confluence page URLs such as
+ * `https://openimis.atlassian.net/wiki/spaces/OP/pages/960069653/isHead`; their last segments are generic words
+ * (`group`), so they are only trusted on that host.
+ *
+ * @see docs/contracts/openimis-fhir.md §5.3
+ */
+export const OPENIMIS_LEGACY_EXTENSION_NAMES: Readonly<Record<string, string>> = {
+  isHead: 'patient-is-head',
+  group: 'patient-group-reference',
+  locationCode: 'address-location-reference',
+  educationCode: 'patient-education-level',
+  professionCode: 'patient-profession',
+  povertyStatus: 'group-poverty-status',
+};
+
+/** Older IG-hosted names (same host as today, other name), trusted on any host. */
+const RENAMED_EXTENSIONS: Readonly<Record<string, string>> = {
+  // The insuree converter of the same era wrote the ward as `StructureDefinition/municipality`.
+  municipality: 'address-municipality',
+};
+
+const LEGACY_HOST = /^https?:\/\/openimis\.atlassian\.net\//i;
+
+/**
+ * The current IG name of an extension URL in any of the spellings openIMIS has used: the last path segment
+ * ({@link lastPathSegment}), with the older Confluence page URLs and renamed extensions translated
+ * ({@link OPENIMIS_LEGACY_EXTENSION_NAMES}).
+ *
+ * @param url - extension URL
+ * @returns the name to compare, e.g. `patient-is-head` for `…/960069653/isHead`
+ */
+export function extensionName(url: string): string {
+  const segment = lastPathSegment(url);
+  if (LEGACY_HOST.test(url)) {
+    return OPENIMIS_LEGACY_EXTENSION_NAMES[segment] ?? segment;
+  }
+  return RENAMED_EXTENSIONS[segment] ?? segment;
+}
+
+/**
  * The canonical URL to emit for an openIMIS extension (single slash, `StructureDefinition/`).
  *
  * @param name - last path segment, e.g. `patient-is-head`
@@ -81,6 +123,11 @@ export function identifierTypeCode(identifier: Identifier): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Whether two identifier type codes are the same: openIMIS reads them case-insensitively (`code` = `Code`). */
+function sameTypeCode(a: string | undefined, b: string): boolean {
+  return a !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 
 function identifiersOf(source: IdentifierSource | undefined): readonly Identifier[] {
@@ -113,7 +160,7 @@ export function findIdentifier(
   const ids = identifiersOf(source);
   for (const type of wanted) {
     const found = ids.find(
-      (id) => identifierTypeCode(id) === type && typeof id.value === 'string' && id.value !== '',
+      (id) => sameTypeCode(identifierTypeCode(id), type) && typeof id.value === 'string' && id.value !== '',
     );
     if (found !== undefined) {
       return found;
@@ -169,7 +216,8 @@ export function getOpenImisUuid(
 }
 
 /**
- * All extensions of an element whose URL has the given last path segment.
+ * All extensions of an element whose URL has the given last path segment (older spellings included, see
+ * {@link extensionName}).
  *
  * @param holder - a resource or element with `extension[]`
  * @param name - last path segment, e.g. `patient-is-head`
@@ -178,7 +226,7 @@ export function getOpenImisUuid(
 export function getExtensions(holder: ExtensionHolder | undefined, name: string): Extension[] {
   const out: Extension[] = [];
   for (const ext of holder?.extension ?? []) {
-    if (typeof ext.url === 'string' && lastPathSegment(ext.url) === name) {
+    if (typeof ext.url === 'string' && extensionName(ext.url) === name) {
       out.push(ext);
     }
   }
@@ -287,7 +335,122 @@ export function referenceId(ref: Reference | string | undefined): string | undef
   if (parsed.id !== undefined && parsed.id !== '') {
     return parsed.id;
   }
-  return parsed.identifierType === OPENIMIS_IDENTIFIER_TYPE.UUID ? parsed.identifierValue : undefined;
+  return sameTypeCode(parsed.identifierType, OPENIMIS_IDENTIFIER_TYPE.UUID)
+    ? parsed.identifierValue
+    : undefined;
+}
+
+/**
+ * How an openIMIS deployment identifies resources in what it serves (module setting `default_response_identifier`):
+ * `uuid` (the default: `id` and references are UUIDs) or `code` (`id` and references are the business code — CHF id
+ * for a Patient, the head's CHF id for a Group, the invoice code for an Invoice).
+ */
+export type OpenImisIdentityMode = 'uuid' | 'code';
+
+/** What a resource or a reference tells about the openIMIS entity it is. */
+export interface OpenImisIdentity {
+  /** The entity UUID, lower case, when the payload carries it. */
+  readonly uuid?: string;
+  /** The business code, when the payload carries it. */
+  readonly code?: string;
+  /** The identity mode the `id` (or the reference) is given in. */
+  readonly mode: OpenImisIdentityMode;
+}
+
+/**
+ * The identity of an openIMIS resource in either identity mode: its UUID (the `UUID` identifier, else a UUID `id`)
+ * and its business code (the `Code`/`MR`/`LC`/`SB` identifier, else a non-UUID `id`). In code mode openIMIS still
+ * lists the UUID identifier, so the UUID is usually known whichever mode the deployment serves.
+ *
+ * @param resource - any openIMIS resource
+ * @returns uuid and code as far as the payload tells, and the mode of its `id`
+ */
+export function getOpenImisIdentity(
+  resource: { readonly id?: string; readonly identifier?: readonly Identifier[] } | undefined,
+): OpenImisIdentity {
+  const uuid = getOpenImisUuid(resource);
+  const id = typeof resource?.id === 'string' && resource.id !== '' ? resource.id : undefined;
+  const code = getBusinessCode(resource) ?? (id !== undefined && !isUuid(id) ? id : undefined);
+  const mode: OpenImisIdentityMode =
+    id !== undefined
+      ? isUuid(id)
+        ? 'uuid'
+        : 'code'
+      : uuid === undefined && code !== undefined
+        ? 'code'
+        : 'uuid';
+  return { ...(uuid !== undefined ? { uuid } : {}), ...(code !== undefined ? { code } : {}), mode };
+}
+
+/** {@link OpenImisIdentity} of a reference, with the type it points to. */
+export interface ReferenceIdentity extends OpenImisIdentity {
+  /** Resource type from the reference path, or `Reference.type`. */
+  readonly resourceType?: string;
+}
+
+/**
+ * The identity a reference points to, in either identity mode: `Patient/<uuid>`, `Patient/<chfid>`,
+ * `Group/<head chfid>`, or a logical reference by identifier (`{type, identifier: {type: Code|UUID, value}}`).
+ * The id after the last `/` is a UUID when it looks like one and a business code otherwise (openIMIS resolves
+ * it the same way: by the identifier type when given, else as a UUID); the reference identifier adds what the
+ * path does not say.
+ *
+ * @param ref - a Reference or a reference string
+ * @returns resource type, uuid and/or code, and the mode the reference is given in
+ */
+export function getReferenceIdentity(ref: Reference | string | undefined): ReferenceIdentity {
+  const parsed = parseReference(ref);
+  let uuid: string | undefined;
+  let code: string | undefined;
+  const id = parsed.id !== undefined && parsed.id !== '' ? parsed.id : undefined;
+  if (id !== undefined) {
+    if (isUuid(id)) {
+      uuid = id.toLowerCase();
+    } else {
+      code = id;
+    }
+  }
+  const value = parsed.identifierValue;
+  if (value !== undefined && value !== '') {
+    const type = parsed.identifierType;
+    const typedCode = type !== undefined && OPENIMIS_BUSINESS_CODE_TYPES.some((t) => sameTypeCode(type, t));
+    if (!typedCode && isUuid(value)) {
+      uuid ??= value.toLowerCase();
+    } else if (typedCode || type === undefined) {
+      code ??= value;
+    }
+  }
+  const mode: OpenImisIdentityMode =
+    id !== undefined ? (uuid === id.toLowerCase() ? 'uuid' : 'code') : uuid !== undefined ? 'uuid' : 'code';
+  return {
+    ...(parsed.resourceType !== undefined ? { resourceType: parsed.resourceType } : {}),
+    ...(uuid !== undefined ? { uuid } : {}),
+    ...(code !== undefined ? { code } : {}),
+    mode,
+  };
+}
+
+/**
+ * A copy of a resource that carries its openIMIS UUID as a `UUID` identifier (the resource itself when it does
+ * already), for a resource that arrived by code only and whose UUID was looked up: the mapping documents read the
+ * UUID from `identifier(UUID)` whichever mode the resource came in.
+ *
+ * @param resource - an openIMIS resource
+ * @param uuid - its UUID
+ * @returns the resource with the UUID identifier
+ */
+export function withOpenImisUuid<T extends { readonly identifier?: readonly Identifier[] }>(
+  resource: T,
+  uuid: string,
+): T {
+  if (getIdentifierValue(resource, OPENIMIS_IDENTIFIER_TYPE.UUID)?.toLowerCase() === uuid.toLowerCase()) {
+    return resource;
+  }
+  const typed: Identifier = {
+    type: { coding: [{ system: OPENIMIS_IDENTIFIER_TYPE_SYSTEM, code: OPENIMIS_IDENTIFIER_TYPE.UUID }] },
+    value: uuid.toLowerCase(),
+  };
+  return { ...resource, identifier: [typed, ...(resource.identifier ?? [])] };
 }
 
 /**

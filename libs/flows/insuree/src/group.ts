@@ -1,5 +1,10 @@
 import type { Group } from 'fhir/r4';
-import { assertValidResource, getOpenImisUuid, parseReference } from '@payment-layer/fhir-util';
+import {
+  assertValidResource,
+  getOpenImisIdentity,
+  getReferenceIdentity,
+  withOpenImisUuid,
+} from '@payment-layer/fhir-util';
 import {
   isDuplicateError,
   type GroupCreateRequest,
@@ -8,6 +13,7 @@ import {
 import { MappingError, NotFoundError, ValidationError } from '@payment-layer/shared-errors';
 import type { InsureeFlowContext } from './context';
 import { stableHash } from './hash';
+import { resolveOpenImisUuid } from './identity';
 import { repairOpenImisGroup } from './quirks';
 import { upsertPatient, type UpsertOutcome } from './patient';
 
@@ -31,13 +37,16 @@ export interface GroupUpsertResult {
  * @returns ids and outcome
  */
 export async function upsertGroup(ctx: InsureeFlowContext, resource: unknown): Promise<GroupUpsertResult> {
-  const group = assertValidResource(repairOpenImisGroup(resource), 'Group');
-  const uuid = getOpenImisUuid(group)?.toLowerCase();
-  if (!uuid) {
-    throw new ValidationError('Group has no openIMIS UUID', {
-      issues: [{ message: 'an openIMIS UUID is required', location: 'Group.identifier', code: 'required' }],
-    });
-  }
+  const valid = assertValidResource(repairOpenImisGroup(resource), 'Group');
+  // Code identity mode: the id is the head's CHF id; the UUID identifier is usually listed too, otherwise openIMIS
+  // is asked (a family is readable by its head's CHF id).
+  const { uuid } = await resolveOpenImisUuid(
+    ctx.openimis,
+    'Group',
+    getOpenImisIdentity(valid),
+    'Group.identifier',
+  );
+  const group = withOpenImisUuid(valid, uuid);
   const {
     dateFormat: _f,
     locale: _l,
@@ -128,21 +137,23 @@ async function resolveMembers(
   let created = 0;
   for (const [i, member] of (group.member ?? []).entries()) {
     const location = `Group.member[${i}].entity`;
-    const ref = parseReference(member.entity);
-    if (ref.resourceType !== 'Patient' || !ref.id) {
+    const ref = getReferenceIdentity(member.entity);
+    if (ref.resourceType !== 'Patient' || (ref.uuid === undefined && ref.code === undefined)) {
       throw new ValidationError(`family member must reference a Patient`, {
-        issues: [{ message: 'must reference Patient/<uuid>', location }],
+        issues: [{ message: 'must reference Patient/<uuid> or Patient/<CHF id>', location }],
       });
     }
-    const patientId = ref.id.toLowerCase();
+    // A member given by CHF id is read to learn its UUID; the read serves the upsert below as well.
+    const resolved = await resolveOpenImisUuid(ctx.openimis, 'Patient', ref, location);
+    const patientId = resolved.uuid;
     const link = ctx.repos.links.findByOpenimis('Patient', patientId, 'client');
     if (link) {
       ids.push(link.fineractId);
       continue;
     }
-    let patient: unknown;
+    let patient: unknown = resolved.fetched;
     try {
-      patient = await ctx.openimis.read('Patient', patientId);
+      patient ??= await ctx.openimis.read('Patient', patientId);
     } catch (err) {
       if (err instanceof NotFoundError) {
         throw new MappingError(`family member Patient/${patientId} is not known to openIMIS`, {

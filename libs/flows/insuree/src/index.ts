@@ -2,6 +2,7 @@ export * from './bundle';
 export * from './context';
 export * from './group';
 export * from './hash';
+export * from './identity';
 export * from './outcome';
 export * from './patient';
 export * from './quirks';

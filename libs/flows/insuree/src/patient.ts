@@ -1,5 +1,10 @@
 import type { Patient } from 'fhir/r4';
-import { assertValidResource, getOpenImisUuid } from '@payment-layer/fhir-util';
+import {
+  assertValidResource,
+  getOpenImisIdentity,
+  getOpenImisUuid,
+  withOpenImisUuid,
+} from '@payment-layer/fhir-util';
 import {
   isDuplicateError,
   type ClientCreateRequest,
@@ -9,6 +14,7 @@ import {
 import { ValidationError } from '@payment-layer/shared-errors';
 import type { InsureeFlowContext } from './context';
 import { stableHash } from './hash';
+import { resolveOpenImisUuid } from './identity';
 import { ensureSavingsAccount, type SavingsStepResult } from './savings';
 
 /** What happened to one insuree. */
@@ -20,6 +26,11 @@ export interface PatientUpsertResult {
   readonly fineractClientId: number;
   readonly outcome: UpsertOutcome;
   readonly savings?: SavingsStepResult;
+  /**
+   * The insuree's phone was left out of the Fineract client because another client holds it already (household
+   * members sharing one phone: Fineract's mobileNo is unique). See docs/decisions/0008.
+   */
+  readonly mobileNoLeftOut?: true;
 }
 
 /** Client fields an update may change (the rest are fixed at creation: office, legal form, activation). */
@@ -92,8 +103,39 @@ export async function upsertPatient(
   ctx: InsureeFlowContext,
   resource: unknown,
 ): Promise<PatientUpsertResult> {
-  const prepared = preparePatient(ctx, resource);
+  const prepared = preparePatient(ctx, await identifyPatient(ctx, resource));
   return upsertPreparedPatient(ctx, prepared);
+}
+
+/**
+ * A Patient that carries only its CHF id (code identity mode, no `UUID` identifier) gets its UUID looked up in
+ * openIMIS and added as an identifier, so it maps to the same client as when it arrives by UUID. Anything else
+ * (including invalid input, which {@link preparePatient} reports) is returned unchanged.
+ *
+ * @param ctx - flow context
+ * @param resource - inbound JSON
+ * @returns the resource, with its UUID identifier when it had to be looked up
+ */
+export async function identifyPatient(ctx: InsureeFlowContext, resource: unknown): Promise<unknown> {
+  if (!isPatientLike(resource)) {
+    return resource;
+  }
+  const identity = getOpenImisIdentity(resource);
+  if (identity.uuid !== undefined || identity.code === undefined) {
+    return resource;
+  }
+  const { uuid } = await resolveOpenImisUuid(ctx.openimis, 'Patient', identity, 'Patient.identifier');
+  return withOpenImisUuid(resource, uuid);
+}
+
+function isPatientLike(resource: unknown): resource is Patient {
+  return (
+    typeof resource === 'object' &&
+    resource !== null &&
+    (resource as { resourceType?: unknown }).resourceType === 'Patient' &&
+    (Array.isArray((resource as { identifier?: unknown }).identifier) ||
+      (resource as { identifier?: unknown }).identifier === undefined)
+  );
 }
 
 /**
@@ -114,6 +156,7 @@ export async function upsertPreparedPatient(
   let link = links.findByOpenimis('Patient', uuid, 'client');
   let outcome: UpsertOutcome;
   let clientId: number;
+  let mobileNoLeftOut = false;
 
   if (known) {
     clientId = known.clientId;
@@ -138,10 +181,9 @@ export async function upsertPreparedPatient(
     if (link.mappedHash === hash) {
       outcome = 'unchanged';
     } else {
-      const updated = await ctx.fineract.updateClient(clientId, updatable(payload), {
-        operationKey: `client-update:${uuid}:${hash.slice(0, 12)}`,
-      });
-      outcome = updated ? 'updated' : 'unchanged';
+      const updated = await updateClientSharingPhone(ctx, uuid, clientId, payload, hash);
+      mobileNoLeftOut = updated.mobileNoLeftOut;
+      outcome = updated.written ? 'updated' : 'unchanged';
       links.updateMappedHash(link.id, hash);
     }
   } else {
@@ -149,7 +191,8 @@ export async function upsertPreparedPatient(
     // (created by a concurrent request, or before staging knew it) answers 403 duplicate and is read back, so
     // the common path (a new insuree) costs one call instead of a read and a write.
     try {
-      const created = await ctx.fineract.createClient(payload, { operationKey: `client:${uuid}` });
+      const created = await createClientSharingPhone(ctx, uuid, payload);
+      mobileNoLeftOut = created.mobileNoLeftOut;
       clientId = requireId(created.clientId ?? created.resourceId, 'clientId');
       outcome = created.write.fromReadBack || created.write.servedFromCache ? 'linked' : 'created';
       if (created.savingsId !== undefined) {
@@ -169,7 +212,7 @@ export async function upsertPreparedPatient(
       if (!existing) {
         throw err;
       }
-      ({ clientId, outcome } = await adoptExisting(ctx, uuid, existing, payload, hash));
+      ({ clientId, outcome, mobileNoLeftOut } = await adoptExisting(ctx, uuid, existing, payload, hash));
     }
     link = links.upsertLink({
       openimisType: 'Patient',
@@ -186,7 +229,80 @@ export async function upsertPreparedPatient(
       ? await ensureSavingsAccount(ctx, { patientId: uuid, clientId, productId: settings.savingsProductId })
       : undefined;
   ctx.log.debug({ openimisId: uuid, fineractClientId: clientId, outcome }, 'insuree upserted');
-  return { openimisId: uuid, fineractClientId: clientId, outcome, ...(savings ? { savings } : {}) };
+  return {
+    openimisId: uuid,
+    fineractClientId: clientId,
+    outcome,
+    ...(savings ? { savings } : {}),
+    ...(mobileNoLeftOut ? { mobileNoLeftOut: true as const } : {}),
+  };
+}
+
+/**
+ * Creates the client; when Fineract refuses its mobileNo as a duplicate (403 `error.msg.client.duplicate.mobileNo`:
+ * another household member holds the shared phone already), creates it again without the phone instead of failing
+ * the insuree. The second create is another logical operation, so it has its own operation key (a new
+ * Idempotency-Key after an error status, fineract.md §8).
+ */
+async function createClientSharingPhone(
+  ctx: InsureeFlowContext,
+  uuid: string,
+  payload: ClientCreateRequest,
+): Promise<
+  Awaited<ReturnType<InsureeFlowContext['fineract']['createClient']>> & { mobileNoLeftOut: boolean }
+> {
+  try {
+    return {
+      ...(await ctx.fineract.createClient(payload, { operationKey: `client:${uuid}` })),
+      mobileNoLeftOut: false,
+    };
+  } catch (err) {
+    if (payload.mobileNo === undefined || !isDuplicateError(err, 'mobileNo')) {
+      throw err;
+    }
+    ctx.log.info(
+      { openimisId: uuid },
+      'phone held by another client (shared household phone); created without it',
+    );
+    const { mobileNo: _shared, ...withoutPhone } = payload;
+    return {
+      ...(await ctx.fineract.createClient(withoutPhone, { operationKey: `client-nophone:${uuid}` })),
+      mobileNoLeftOut: true,
+    };
+  }
+}
+
+/** {@link createClientSharingPhone} for updates: a phone another client holds is left as it is in Fineract. */
+async function updateClientSharingPhone(
+  ctx: InsureeFlowContext,
+  uuid: string,
+  clientId: number,
+  payload: ClientCreateRequest,
+  hash: string,
+  previous?: ClientData,
+): Promise<{ written: boolean; mobileNoLeftOut: boolean }> {
+  const desired = updatable(payload);
+  try {
+    const updated = await ctx.fineract.updateClient(clientId, desired, {
+      operationKey: `client-update:${uuid}:${hash.slice(0, 12)}`,
+      ...(previous ? { previous } : {}),
+    });
+    return { written: updated !== undefined, mobileNoLeftOut: false };
+  } catch (err) {
+    if (desired.mobileNo === undefined || !isDuplicateError(err, 'mobileNo')) {
+      throw err;
+    }
+    ctx.log.info(
+      { openimisId: uuid },
+      'phone held by another client (shared household phone); updated without it',
+    );
+    const { mobileNo: _shared, ...withoutPhone } = desired;
+    const updated = await ctx.fineract.updateClient(clientId, withoutPhone, {
+      operationKey: `client-update-nophone:${uuid}:${hash.slice(0, 12)}`,
+      ...(previous ? { previous } : {}),
+    });
+    return { written: updated !== undefined, mobileNoLeftOut: true };
+  }
 }
 
 async function adoptExisting(
@@ -195,12 +311,13 @@ async function adoptExisting(
   existing: ClientData,
   payload: ClientCreateRequest,
   hash: string,
-): Promise<{ clientId: number; outcome: UpsertOutcome }> {
-  const updated = await ctx.fineract.updateClient(existing.id, updatable(payload), {
-    operationKey: `client-update:${uuid}:${hash.slice(0, 12)}`,
-    previous: existing,
-  });
-  return { clientId: existing.id, outcome: updated ? 'updated' : 'linked' };
+): Promise<{ clientId: number; outcome: UpsertOutcome; mobileNoLeftOut: boolean }> {
+  const updated = await updateClientSharingPhone(ctx, uuid, existing.id, payload, hash, existing);
+  return {
+    clientId: existing.id,
+    outcome: updated.written ? 'updated' : 'linked',
+    mobileNoLeftOut: updated.mobileNoLeftOut,
+  };
 }
 
 function updatable(payload: ClientCreateRequest): ClientUpdateRequest {

@@ -82,11 +82,33 @@ describe('parseRecipient', () => {
     ).toEqual({ type: 'Organization', id: UUID });
   });
 
+  it('reads a recipient given by code, as openIMIS serves it in code identity mode', () => {
+    expect(
+      parseRecipient({
+        ...base,
+        recipient: {
+          reference: 'Patient/070707070',
+          type: 'Patient',
+          identifier: { type: { coding: [{ code: 'Code' }] }, value: '070707070' },
+        },
+      }),
+    ).toEqual({ type: 'Patient', code: '070707070' });
+    expect(
+      parseRecipient({
+        ...base,
+        recipient: {
+          type: 'Organization',
+          identifier: { type: { coding: [{ code: 'Code' }] }, value: 'HF-01' },
+        },
+      }),
+    ).toEqual({ type: 'Organization', code: 'HF-01' });
+  });
+
   it('refuses the legacy Group recipient (422) and malformed references (400), naming Invoice.recipient', () => {
     expect(() => parseRecipient({ ...base, recipient: { reference: `Group/${UUID}` } })).toThrow(
       MappingError,
     );
-    expect(locations(() => parseRecipient({ ...base, recipient: { reference: 'Patient/123' } }))).toEqual([
+    expect(locations(() => parseRecipient({ ...base, recipient: { reference: 'Patient/' } }))).toEqual([
       'Invoice.recipient',
     ]);
     const { recipient: _r, ...none } = base;

@@ -11,6 +11,7 @@ import { isPositive, moneyEquals, parseFhirMoney, type Money } from '@payment-la
 import type { LedgerInvoice } from '@payment-layer/staging-db';
 import { ConflictError, ValidationError } from '@payment-layer/shared-errors';
 import type { InvoiceFlowContext } from './context';
+import { identifyInvoice } from './identity';
 import { repairOpenImisInvoice } from './quirks';
 import { parseRecipient, resolveRecipient, type ResolvedRecipient } from './recipient';
 
@@ -93,7 +94,10 @@ export async function processInvoice(
   ctx: InvoiceFlowContext,
   resource: unknown,
 ): Promise<InvoiceProcessResult> {
-  const invoice = assertValidResource(repairOpenImisInvoice(resource), 'Invoice');
+  const { invoice } = await identifyInvoice(
+    ctx,
+    assertValidResource(repairOpenImisInvoice(resource), 'Invoice'),
+  );
   const openimisId = invoiceUuid(invoice);
   const settings = ctx.settings();
   const kind = getInvoiceKind(invoice);

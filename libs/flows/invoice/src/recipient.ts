@@ -1,11 +1,11 @@
 import type { Invoice, Organization } from 'fhir/r4';
-import { isUuid, parseReference } from '@payment-layer/fhir-util';
+import { getReferenceIdentity } from '@payment-layer/fhir-util';
 import {
   isDuplicateError,
   type ClientCreateRequest,
   type ClientData,
 } from '@payment-layer/mifos-fineract-client';
-import { upsertPatient } from '@payment-layer/flows-insuree';
+import { resolveOpenImisUuid, upsertPatient } from '@payment-layer/flows-insuree';
 import { MappingError, NotFoundError, ValidationError } from '@payment-layer/shared-errors';
 import type { InvoiceFlowContext } from './context';
 
@@ -24,20 +24,32 @@ export interface ResolvedRecipient {
 
 const RECIPIENT = 'Invoice.recipient';
 
+/** An invoice recipient as the Invoice gives it: by UUID (the default) or by business code (code identity mode). */
+export interface RecipientRef {
+  readonly type: RecipientType;
+  /** openIMIS UUID, lower case, when the reference carries it. */
+  readonly id?: string;
+  /** CHF id (Patient) or organisation code, when the reference is by code (`Patient/<chfid>`). */
+  readonly code?: string;
+}
+
 /**
- * Reads `Invoice.recipient` (`Patient/<uuid>` or `Organization/<uuid>`, relative, absolute or by UUID identifier).
+ * Reads `Invoice.recipient` in either openIMIS identity mode: `Patient/<uuid>`, `Organization/<uuid>` (relative,
+ * absolute or by UUID identifier), or by code as a deployment with `default_response_identifier` set to codes
+ * serves it (`Patient/<CHF id>` with a `Code` identifier).
  *
  * @param invoice - a validated Invoice
- * @returns type and lower-case UUID
- * @throws ValidationError naming Invoice.recipient when it is missing or malformed
+ * @returns type and lower-case UUID and/or code
+ * @throws ValidationError naming Invoice.recipient when it is missing or names no entity
  * @throws MappingError naming Invoice.recipient for another type (e.g. the legacy `Group`)
  */
-export function parseRecipient(invoice: Invoice): { type: RecipientType; id: string } {
-  const ref = parseReference(invoice.recipient);
-  const id = ref.id !== undefined && ref.id !== '' ? ref.id : ref.identifierValue;
-  if (invoice.recipient === undefined || id === undefined || !isUuid(id)) {
-    throw new ValidationError('Invoice.recipient must reference a Patient or an Organization by UUID', {
-      issues: [{ message: 'a Patient or Organization reference by UUID is required', location: RECIPIENT }],
+export function parseRecipient(invoice: Invoice): RecipientRef {
+  const ref = getReferenceIdentity(invoice.recipient);
+  if (invoice.recipient === undefined || (ref.uuid === undefined && ref.code === undefined)) {
+    throw new ValidationError('Invoice.recipient must reference a Patient or an Organization', {
+      issues: [
+        { message: 'a Patient or Organization reference by UUID or code is required', location: RECIPIENT },
+      ],
     });
   }
   if (ref.resourceType !== 'Patient' && ref.resourceType !== 'Organization') {
@@ -46,13 +58,19 @@ export function parseRecipient(invoice: Invoice): { type: RecipientType; id: str
       { issues: [{ message: 'Patient or Organization expected', location: RECIPIENT }] },
     );
   }
-  return { type: ref.resourceType, id: id.toLowerCase() };
+  return {
+    type: ref.resourceType,
+    ...(ref.uuid !== undefined ? { id: ref.uuid } : {}),
+    ...(ref.code !== undefined ? { code: ref.code } : {}),
+  };
 }
 
 /**
  * Resolves an invoice recipient to its Fineract client: a staging link when there is one (no call); otherwise the
  * resource is read from openIMIS and upserted by externalId — a Patient through the insuree flow (the same client
- * and keys as the insuree mediator), an Organization as an entity client.
+ * and keys as the insuree mediator), an Organization as an entity client. A recipient given by code is first read
+ * from openIMIS by that code for its UUID (the link key in both identity modes, docs/decisions/0008), so it is
+ * charged to the same client as when given by UUID.
  *
  * @param ctx - flow context
  * @param recipient - from {@link parseRecipient}
@@ -61,21 +79,29 @@ export function parseRecipient(invoice: Invoice): { type: RecipientType; id: str
  */
 export async function resolveRecipient(
   ctx: InvoiceFlowContext,
-  recipient: { type: RecipientType; id: string },
+  recipient: RecipientRef,
 ): Promise<ResolvedRecipient> {
-  const link = ctx.repos.links.findByOpenimis(recipient.type, recipient.id, 'client');
-  if (link) {
-    return { ...recipient, fineractClientId: link.fineractId, outcome: 'known' };
+  let id = recipient.id;
+  let fetched: unknown;
+  if (id === undefined) {
+    const resolved = await resolveOpenImisUuid(ctx.openimis, recipient.type, recipient, RECIPIENT);
+    id = resolved.uuid;
+    fetched = resolved.fetched;
   }
-  const what = `${recipient.type}/${recipient.id}`;
+  const link = ctx.repos.links.findByOpenimis(recipient.type, id, 'client');
+  if (link) {
+    return { type: recipient.type, id, fineractClientId: link.fineractId, outcome: 'known' };
+  }
+  const what = `${recipient.type}/${id}`;
   try {
     if (recipient.type === 'Patient') {
-      const patient = await ctx.openimis.read('Patient', recipient.id);
+      const patient = fetched ?? (await ctx.openimis.read('Patient', id));
       const r = await upsertPatient(ctx.insuree, patient);
-      return { ...recipient, fineractClientId: r.fineractClientId, outcome: r.outcome };
+      return { type: 'Patient', id, fineractClientId: r.fineractClientId, outcome: r.outcome };
     }
-    const organization = await ctx.openimis.read('Organization', recipient.id);
-    return { ...recipient, ...(await upsertOrganization(ctx, recipient.id, organization)) };
+    const organization =
+      (fetched as Organization | undefined) ?? (await ctx.openimis.read('Organization', id));
+    return { type: 'Organization', id, ...(await upsertOrganization(ctx, id, organization)) };
   } catch (err) {
     // The recipient's own problems are this invoice's problem: report them on Invoice.recipient. Upstream
     // failures (5xx, timeouts, Fineract 4xx) keep their own status.

@@ -129,6 +129,21 @@ describe('document validation', () => {
     ).toHaveLength(3);
   });
 
+  it('checks the identity section: known modes, parsable paths', () => {
+    const fields = { lastname: { from: 'name[0].family' } };
+    expect(
+      problems(
+        doc(fields, { identity: { modes: ['uuid', 'code'], key: ['identifier(UUID).value', 'id['] } }),
+      ),
+    ).toEqual([expect.stringMatching(/^\/identity\/key\/1: invalid path "id\["/)]);
+    expect(problems(doc(fields, { identity: { modes: ['chfid'], key: 'id' } }))).not.toHaveLength(0);
+    expect(() =>
+      compileMapping(
+        doc(fields, { identity: { modes: ['code'], key: 'id', code: 'identifier(Code).value' } }),
+      ),
+    ).not.toThrow();
+  });
+
   it('checks the id against the file name', () => {
     expect(problems(doc({ lastname: { from: 'name' } }), 'dir/other.mapping.json')).toContain(
       'other.mapping.json: /id: "test-doc" does not match the file name (expected "other")',

@@ -685,12 +685,28 @@ export function compileMapping(doc: unknown, options: CompileOptions = {}): Comp
       );
     }
   }
+  checkIdentityPaths(c, document);
   const whitelist = target === undefined ? undefined : new Set(target.fields);
   const plans = compileFields(c, document.fields, '/fields', whitelist, document.target);
   if (c.problems.length > 0) {
     throw new MappingDocumentError(file, c.problems);
   }
   return build(document, plans, file);
+}
+
+/** The identity paths must parse like any `from` path (they are documentation, but must not lie). */
+function checkIdentityPaths(c: Compiler, document: MappingDocument): void {
+  const identity = document.identity;
+  if (identity === undefined) {
+    return;
+  }
+  for (const part of ['key', 'code'] as const) {
+    const value = identity[part];
+    const paths = value === undefined ? [] : typeof value === 'string' ? [value] : value;
+    paths.forEach((text, i) => {
+      parseAt(c, text, `/identity/${part}${typeof value === 'string' ? '' : `/${i}`}`);
+    });
+  }
 }
 
 function checkResource(resource: unknown, source: string): void {

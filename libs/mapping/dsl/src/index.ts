@@ -28,6 +28,8 @@ export type {
   Condition,
   FieldExplanation,
   FieldRule,
+  IdentityMode,
+  IdentityRule,
   JsonValue,
   LookupTable,
   MappingContext,

@@ -16,7 +16,7 @@
  *
  * A path yields nothing (`undefined`), one value, or — when several items match or `[*]` is used — a list.
  */
-import { identifierTypeCode, lastPathSegment } from '@payment-layer/fhir-util';
+import { extensionName, identifierTypeCode } from '@payment-layer/fhir-util';
 
 /** One step of a parsed path. */
 export type PathStep =
@@ -206,7 +206,8 @@ function identifierStep(types: readonly string[]): Step {
     for (const type of types) {
       const before = out.length;
       for (const id of ids) {
-        if (isRecord(id) && identifierTypeCode(id) === type) {
+        // openIMIS reads identifier type codes case-insensitively (`code` = `Code`).
+        if (isRecord(id) && identifierTypeCode(id)?.toLowerCase() === type.toLowerCase()) {
           out.push(id);
         }
       }
@@ -225,7 +226,7 @@ function extensionStep(name: string): Step {
       return;
     }
     for (const ext of exts) {
-      if (isRecord(ext) && typeof ext.url === 'string' && lastPathSegment(ext.url) === name) {
+      if (isRecord(ext) && typeof ext.url === 'string' && extensionName(ext.url) === name) {
         out.push(ext);
       }
     }

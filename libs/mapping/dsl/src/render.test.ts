@@ -28,6 +28,29 @@ describe('renderMappingMarkdown', () => {
     notes: 'Document notes.',
   };
 
+  it('reports the identity modes and where the link key and the code are read', () => {
+    const md = renderMappingMarkdown([
+      {
+        document: {
+          ...document,
+          identity: {
+            modes: ['uuid', 'code'],
+            key: ['identifier(UUID).value', 'id'],
+            code: 'identifier(Code).value',
+            notes: 'by code | read',
+          },
+        },
+      },
+    ]);
+    expect(md).toContain(
+      '- openIMIS identity modes accepted: UUID (the openIMIS default); code (`default_response_identifier` set to codes)',
+    );
+    expect(md).toContain('- Link key (openIMIS UUID): `Patient.identifier(UUID).value`, else `Patient.id`');
+    expect(md).toContain('- Business code: `Patient.identifier(Code).value`');
+    expect(md).toContain('- Identity: by code \\| read');
+    expect(renderMappingMarkdown([{ document }])).not.toContain('identity modes');
+  });
+
   it('renders a table row per field, lookups, notes and the transforms used', () => {
     const md = renderMappingMarkdown([{ document, file: 'apps/x/mappings/sample.mapping.json' }], 'Title');
     expect(md).toContain('# Title');

@@ -8,7 +8,15 @@ import { readMappingFile, listMappingFiles } from './load';
 import { compileMapping } from './compile';
 import { MAPPING_TARGETS } from './targets';
 import { TRANSFORMS } from './transforms';
-import type { Condition, FieldRule, JsonValue, MappingDocument, TransformSpec } from './types';
+import type {
+  Condition,
+  FieldRule,
+  IdentityMode,
+  IdentityRule,
+  JsonValue,
+  MappingDocument,
+  TransformSpec,
+} from './types';
 
 /** A document to render, with the file it came from when known. */
 export interface RenderableMapping {
@@ -40,6 +48,27 @@ function sourceOf(rule: FieldRule, root: string): string {
     return `config ${code(rule.config)}`;
   }
   return `constant ${code(json(rule.const))}`;
+}
+
+const MODE_TEXT: Readonly<Record<IdentityMode, string>> = {
+  uuid: 'UUID (the openIMIS default)',
+  code: 'code (`default_response_identifier` set to codes)',
+};
+
+function identityLines(identity: IdentityRule, root: string): string[] {
+  const paths = (value: string | readonly string[]): string =>
+    (typeof value === 'string' ? [value] : value).map((p) => code(`${root}.${p}`)).join(', else ');
+  const lines = [
+    `- openIMIS identity modes accepted: ${identity.modes.map((m) => MODE_TEXT[m]).join('; ')}`,
+    `- Link key (openIMIS UUID): ${paths(identity.key)}`,
+  ];
+  if (identity.code !== undefined) {
+    lines.push(`- Business code: ${paths(identity.code)}`);
+  }
+  if (identity.notes !== undefined) {
+    lines.push(`- Identity: ${cell(identity.notes)}`);
+  }
+  return lines;
 }
 
 function transformText(spec: TransformSpec): string {
@@ -128,6 +157,9 @@ function renderOne({ document: doc, file }: RenderableMapping): string {
   lines.push(`- Fineract call: ${target === undefined ? code(doc.target) : code(target.endpoint)}`);
   if (file !== undefined) {
     lines.push(`- Mapping document: ${code(file)}`);
+  }
+  if (doc.identity !== undefined) {
+    lines.push(...identityLines(doc.identity, doc.source));
   }
   lines.push('', '| Fineract field | openIMIS source | Rule | Notes |', '|---|---|---|---|');
   lines.push(...fieldRows(doc.fields, doc, doc.source, ''));

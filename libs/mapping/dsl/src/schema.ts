@@ -26,9 +26,32 @@ export const MAPPING_META_SCHEMA = {
       propertyNames: { pattern: NAME },
       additionalProperties: { type: 'object' },
     },
+    identity: { $ref: '#/definitions/identity' },
     fields: { $ref: '#/definitions/fields' },
   },
   definitions: {
+    identity: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['modes', 'key'],
+      properties: {
+        modes: {
+          type: 'array',
+          minItems: 1,
+          uniqueItems: true,
+          items: { enum: ['uuid', 'code'] },
+        },
+        key: { $ref: '#/definitions/paths' },
+        code: { $ref: '#/definitions/paths' },
+        notes: { type: 'string' },
+      },
+    },
+    paths: {
+      anyOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+      ],
+    },
     fields: {
       type: 'object',
       minProperties: 1,

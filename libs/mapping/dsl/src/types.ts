@@ -72,9 +72,29 @@ export interface MappingDocument {
   /** Target operation (see `MAPPING_TARGETS`): the fields must be in its whitelist. */
   readonly target: string;
   readonly lookups?: Readonly<Record<string, LookupTable>>;
+  /** How the source resource is identified in openIMIS (reported in the generated mapping document). */
+  readonly identity?: IdentityRule;
   /** Target field name → rule, in output order. */
   readonly fields: Readonly<Record<string, FieldRule>>;
   /** Free text for the generated mapping document. */
+  readonly notes?: string;
+}
+
+/**
+ * openIMIS identity modes: `uuid` (the default: `id` and references are UUIDs) or `code` (module setting
+ * `default_response_identifier`: `id` and references are business codes — CHF id, head CHF id, invoice code).
+ */
+export type IdentityMode = 'uuid' | 'code';
+
+/** How a document's source resource is identified: the modes accepted and where the link key is read. */
+export interface IdentityRule {
+  /** Identity modes of openIMIS deployments whose resources the mediator accepts. */
+  readonly modes: readonly IdentityMode[];
+  /** Paths of the link key (the openIMIS UUID), in order of preference. */
+  readonly key: string | readonly string[];
+  /** Paths of the business code the resource may arrive by instead, in order of preference. */
+  readonly code?: string | readonly string[];
+  /** How a resource given by code only is matched (free text for the generated document). */
   readonly notes?: string;
 }
 

@@ -6,6 +6,11 @@ export {
   type OpenImisSimulatorOptions,
   type DownMode as OpenImisDownMode,
 } from './server';
+export { type IdentityMode as OpenImisIdentityMode } from './identity-mode';
+export {
+  VARIANT_HOUSEHOLD as OPENIMIS_VARIANT_HOUSEHOLD,
+  loadVariantFixtures as loadOpenImisVariantFixtures,
+} from './variants';
 export {
   generatePopulation,
   INVOICE_STATUS as OPENIMIS_INVOICE_STATUS,

@@ -6,9 +6,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Organization } from 'fhir/r4';
+import type { FhirResource, Organization } from 'fhir/r4';
 import { identifier, INSURER_ID } from './fhir-shapes';
 import { findFixturesDir, loadFixtures } from './fixtures';
+import { presentBundle, presentResource, type IdentityMode } from './identity-mode';
+import { loadVariantFixtures } from './variants';
 import { readResource, searchResources, type FhirRequestContext } from './fhir-api';
 import { handleGraphql } from './graphql';
 import { DJANGO_NOT_FOUND, outcomeReply, writeReply, type SimReply } from './http-util';
@@ -60,6 +62,13 @@ export interface OpenImisSimulatorOptions {
    * (`subscribe_invoice_signal`, `subscribe_insuree_signal`, `subscribe_location_signal`).
    */
   readonly subscriptionSignals?: SubscriptionSignals;
+  /**
+   * Identity mode of what is served (module setting `default_response_identifier`): `uuid` (default) or `code`
+   * (ids and references are business codes: CHF id, head CHF id, invoice code). Reads by UUID or code work in both.
+   */
+  readonly identityMode?: IdentityMode;
+  /** Seed the made-for-test variant household (`variants/`, see `variants.ts`). Default false. */
+  readonly variants?: boolean;
 }
 
 /** How {@link OpenImisSimulator.setDown} makes the server unavailable. */
@@ -154,7 +163,23 @@ export async function startOpenImisSimulator(
 
   seedStore(store, options);
   // Bound after seeding: the seeded data existed before any subscription.
-  const notifier = new SubscriptionNotifier(store, options.subscriptionSignals ?? {}, clock);
+  const identityMode = options.identityMode ?? 'uuid';
+  const notifier = new SubscriptionNotifier(store, options.subscriptionSignals ?? {}, clock, (r) =>
+    presentResource(store, r, identityMode),
+  );
+  const presentReply = (reply: SimReply): SimReply => {
+    const body = reply.body as FhirResource | undefined;
+    if (identityMode === 'uuid' || reply.status !== 200 || body === undefined) {
+      return reply;
+    }
+    return {
+      ...reply,
+      body:
+        body.resourceType === 'Bundle'
+          ? presentBundle(store, body, identityMode)
+          : presentResource(store, body, identityMode),
+    };
+  };
 
   const authenticate = (
     req: IncomingMessage,
@@ -280,7 +305,8 @@ export async function startOpenImisSimulator(
     };
     const id = segments[1];
     if (method === 'GET') {
-      return id === undefined ? searchResources(ctx) : readResource(ctx, decodeURIComponent(id));
+      const reply = id === undefined ? searchResources(ctx) : readResource(ctx, decodeURIComponent(id));
+      return presentReply(reply);
     }
     if (method === 'POST' && id === undefined) {
       const media = mediaTypeError(req);
@@ -493,6 +519,11 @@ function seedStore(store: OpenImisStore, options: OpenImisSimulatorOptions): voi
           }
         }
       }
+    }
+  }
+  if (options.variants === true) {
+    for (const { type, resource } of loadVariantFixtures()) {
+      store.put(type, resource, { lastUpdated: stamp() });
     }
   }
   if (options.population !== undefined) {

@@ -127,6 +127,8 @@ export class SubscriptionNotifier {
     private readonly store: OpenImisStore,
     private readonly signals: SubscriptionSignals,
     private readonly clock: () => Date,
+    /** How a pushed resource is served (the identity mode); unchanged by default. */
+    private readonly present: (resource: FhirResource) => FhirResource = (r) => r,
   ) {
     store.onWrite((event) => {
       this.onWrite(event);
@@ -199,7 +201,8 @@ export class SubscriptionNotifier {
     return sub.end === undefined || Date.parse(sub.end) > this.clock().getTime();
   }
 
-  private async deliver(sub: Subscription, resource: FhirResource): Promise<void> {
+  private async deliver(sub: Subscription, stored: FhirResource): Promise<void> {
+    const resource = this.present(stored);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
