@@ -16,7 +16,7 @@ export interface ResolvedOpenImisUuid<T extends FhirResource = FhirResource> {
 
 /**
  * The openIMIS UUID of an entity given in either identity mode. The UUID is the link key whichever mode a
- * deployment serves (docs/decisions/0008): when the payload carries it (a `UUID` identifier, a UUID id or reference)
+ * deployment serves (docs/decisions/0009): when the payload carries it (a `UUID` identifier, a UUID id or reference)
  * it is used as is; when it carries only the business code (CHF id, head CHF id, invoice code), the entity is read
  * from openIMIS by that code — openIMIS accepts the code in the read path — and its UUID identifier is taken. So a
  * resource keeps matching the same link and the same Fineract client whether it arrives by UUID or by code.

@@ -28,7 +28,7 @@ export interface PatientUpsertResult {
   readonly savings?: SavingsStepResult;
   /**
    * The insuree's phone was left out of the Fineract client because another client holds it already (household
-   * members sharing one phone: Fineract's mobileNo is unique). See docs/decisions/0008.
+   * members sharing one phone: Fineract's mobileNo is unique). See docs/decisions/0009.
    */
   readonly mobileNoLeftOut?: true;
 }

@@ -14,7 +14,7 @@ import type { InvoiceFlowContext } from './context';
  * codes) the `id` is the invoice code and the UUID identifier is still listed, so nothing changes; an Invoice that
  * carries only its code (no UUID anywhere) is read from openIMIS by that code for its UUID, and the code taken from
  * the `id` is added as a `Code` identifier. The UUID keys the ledger and the charge in both modes
- * (docs/decisions/0008).
+ * (docs/decisions/0009).
  *
  * @param ctx - flow context (only `openimis.read` is used, and only for a code-only Invoice)
  * @param invoice - a validated Invoice

@@ -69,7 +69,7 @@ export function parseRecipient(invoice: Invoice): RecipientRef {
  * Resolves an invoice recipient to its Fineract client: a staging link when there is one (no call); otherwise the
  * resource is read from openIMIS and upserted by externalId — a Patient through the insuree flow (the same client
  * and keys as the insuree mediator), an Organization as an entity client. A recipient given by code is first read
- * from openIMIS by that code for its UUID (the link key in both identity modes, docs/decisions/0008), so it is
+ * from openIMIS by that code for its UUID (the link key in both identity modes, docs/decisions/0009), so it is
  * charged to the same client as when given by UUID.
  *
  * @param ctx - flow context
