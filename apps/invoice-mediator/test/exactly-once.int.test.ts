@@ -228,6 +228,17 @@ describe('invoice mediator: a refused invoice changes nothing', () => {
     );
   });
 
+  it('a failure before the charge was sent leaves no ledger row for a new invoice', async () => {
+    // The client read right before the charge fails (after every retry); the recipient was resolved before it.
+    h.fineract.faults.failNext({ method: 'GET', path: /^\/clients\/\d+$/ }, 503, undefined, 4);
+    const r = await post(invoice);
+    expect(r.status).toBe(502);
+    expect(h.fineract.state.clients.size).toBe(1);
+    expect(h.repos.links.listByOpenimis('Patient', recipientUuid())).toHaveLength(1);
+    expect(h.repos.ledger.getInvoiceByOpenimisId(invoice.id!)).toBeUndefined();
+    expect(h.fineract.state.clientCharges.size).toBe(0);
+  });
+
   it('a charge Fineract refuses (4xx) leaves no ledger row behind, and the corrected rerun charges once', async () => {
     h.fineract.faults.failNext({ method: 'POST', path: CHARGES }, 400);
     const r = await post(invoice);

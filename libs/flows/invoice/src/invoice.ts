@@ -326,7 +326,16 @@ async function applyCharge(
 ): Promise<{ chargeId: number; replayed: boolean }> {
   // Fineract refuses a charge due before the client's activation (a client created today for last month's
   // invoice): such a charge falls due on the activation date instead.
-  const client = await ctx.fineract.getClient(clientId);
+  let client;
+  try {
+    client = await ctx.fineract.getClient(clientId);
+  } catch (err) {
+    // Nothing was sent for this invoice yet: a new one leaves no row behind.
+    if (isNew && row.chargeAttempt === 0) {
+      ctx.repos.ledger.discardUnchargedInvoice(row.id, 0);
+    }
+    throw err;
+  }
   const dueDate = String(payload.dueDate);
   const activation = client.activationDate;
   const body: ClientChargeApplyRequest =
@@ -371,10 +380,12 @@ async function applyCharge(
     if (ambiguous) {
       throw ambiguous;
     }
-    if (err instanceof UpstreamError && err.statusCode === 422 && sent > 0) {
-      // Fineract refused the charge: nothing was applied under this key (nor under the earlier ones of this call,
-      // which the read-back ruled out). A new invoice leaves no row; a known one goes on with a fresh key next time.
-      if (!(isNew && ctx.repos.ledger.discardUnchargedInvoice(row.id, sent))) {
+    const refused = err instanceof UpstreamError && err.statusCode === 422;
+    // Fineract refused the charge: nothing was applied under this key (nor under the earlier ones of this call,
+    // which the read-back ruled out) — or nothing was sent at all. A new invoice leaves no row; a known one goes on
+    // with a fresh key next time.
+    if ((refused || sent === 0) && !(isNew && ctx.repos.ledger.discardUnchargedInvoice(row.id, sent))) {
+      if (refused && sent > 0) {
         ctx.repos.ledger.recordChargeAttempt(row.id, sent + 1);
       }
     }
@@ -434,7 +445,11 @@ function skip(
   // waived or reconciled by an operator, and no payment may be matched to it meanwhile — the ledger says so.
   if (row && row.state === 'awaiting_payment') {
     const charge =
-      row.fineractChargeId !== null ? `Fineract charge ${row.fineractChargeId} is open` : 'no charge applied';
+      row.fineractChargeId !== null
+        ? `Fineract charge ${row.fineractChargeId} is open`
+        : row.chargeAttempt > 0
+          ? `a charge may have been applied (attempt ${row.chargeAttempt}, outcome unknown): check the client's charges`
+          : 'no charge applied';
     row = ctx.repos.ledger.updateInvoice(row.id, {
       state: 'needs_attention',
       attentionReason: `not chargeable any more (${reason}); ${charge}`,
