@@ -228,6 +228,22 @@ describe('invoice mediator: a refused invoice changes nothing', () => {
     );
   });
 
+  it('a refusal Fineract stored under the key does not block the invoice once the cause is fixed', async () => {
+    // The charge definition is inactive: Fineract refuses the charge (403) and keeps that answer under key :1.
+    const definition = h.fineract.state.tenant().charges.get(1)!;
+    definition.active = false;
+    expect((await post(invoice)).status).toBe(422);
+    expect(h.repos.ledger.getInvoiceByOpenimisId(invoice.id!)).toBeUndefined();
+
+    // An operator activates it; the rerun must not be answered by the stored refusal again.
+    definition.active = true;
+    expect((await post(invoice)).status).toBe(201);
+    expect(h.fineract.state.clientCharges.size).toBe(1);
+    expect(h.repos.ledger.getInvoiceByOpenimisId(invoice.id!)?.fineractChargeId).toBe(
+      [...h.fineract.state.clientCharges.values()][0]?.id,
+    );
+  });
+
   it('a failure before the charge was sent leaves no ledger row for a new invoice', async () => {
     // The client read right before the charge fails (after every retry); the recipient was resolved before it.
     h.fineract.faults.failNext({ method: 'GET', path: /^\/clients\/\d+$/ }, 503, undefined, 4);

@@ -6,7 +6,12 @@ import {
   getOpenImisUuid,
   type InvoiceKind,
 } from '@payment-layer/fhir-util';
-import type { ClientChargeApplyRequest, CommandResult } from '@payment-layer/mifos-fineract-client';
+import {
+  FineractError,
+  type ClientChargeApplyRequest,
+  type CommandResult,
+  type WriteResult,
+} from '@payment-layer/mifos-fineract-client';
 import { isPositive, moneyEquals, parseFhirMoney, type Money } from '@payment-layer/shared-money';
 import type { LedgerInvoice } from '@payment-layer/staging-db';
 import { ConflictError, UpstreamError, ValidationError } from '@payment-layer/shared-errors';
@@ -365,17 +370,28 @@ async function applyCharge(
     }
   }
   let sent = row.chargeAttempt;
-  let result;
-  try {
-    result = await ctx.fineract.applyClientCharge(clientId, body, {
+  const send = (attempt: number): Promise<WriteResult> =>
+    ctx.fineract.applyClientCharge(clientId, body, {
       operationKey: `charge:${row.openimisInvoiceId}`,
-      attempt: Math.max(1, row.chargeAttempt),
+      attempt,
       readBack,
-      onAttempt: (attempt) => {
-        ctx.repos.ledger.recordChargeAttempt(row.id, attempt);
-        sent = attempt;
+      onAttempt: (n) => {
+        ctx.repos.ledger.recordChargeAttempt(row.id, n);
+        sent = n;
       },
     });
+  let result: WriteResult;
+  try {
+    try {
+      result = await send(Math.max(1, row.chargeAttempt));
+    } catch (err) {
+      // A refusal replayed from Fineract's store answers an earlier run (whose ledger row a refusal removed, or whose
+      // cause an operator fixed since): nothing was applied under that key, so the next one is sent — once.
+      if (!(err instanceof FineractError && err.servedFromCache && err.statusCode === 422 && sent > 0)) {
+        throw err;
+      }
+      result = await send(sent + 1);
+    }
   } catch (err) {
     if (ambiguous) {
       throw ambiguous;
