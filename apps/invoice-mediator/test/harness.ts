@@ -28,6 +28,11 @@ export interface Harness {
   dir: string;
   /** Contribution invoices of the simulator's population (FHIR, as openIMIS serves them). */
   invoices(): Invoice[];
+  /**
+   * Closes the mediator and builds a new one on the same staging file and simulators, as after a crash or a
+   * restart: nothing survives but what the staging store and Fineract hold.
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,7 +42,9 @@ export interface Harness {
  * @param options - openIMIS simulator options (default: 2 families with one invoice each, no fixtures)
  * @returns the harness
  */
-export async function startHarness(options: { openimis?: OpenImisSimulatorOptions } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { openimis?: OpenImisSimulatorOptions; env?: Record<string, string> } = {},
+): Promise<Harness> {
   const openimis = await startOpenImisSimulator({
     includeFixtures: false,
     population: { families: 2, invoicesPerFamily: 1 },
@@ -56,10 +63,11 @@ export async function startHarness(options: { openimis?: OpenImisSimulatorOption
     FINERACT_TIMEOUT_MS: '2000',
     OPENIMIS_TIMEOUT_MS: '2000',
     STAGING_DB_PATH: dbPath,
+    ...options.env,
   };
   const app = await buildApp({ env: loadInvoiceEnv(env), logLevel: 'silent' });
   const db = openStagingDb({ path: dbPath });
-  return {
+  const harness: Harness = {
     app,
     openimis,
     fineract,
@@ -69,13 +77,18 @@ export async function startHarness(options: { openimis?: OpenImisSimulatorOption
       (openimis.store.list('Invoice') as Invoice[]).filter((i) =>
         i.type?.coding?.some((c) => c.code === 'contribution'),
       ),
+    async restart() {
+      await harness.app.close();
+      harness.app = await buildApp({ env: loadInvoiceEnv(env), logLevel: 'silent' });
+    },
     async close() {
-      await app.close();
+      await harness.app.close();
       db.close();
       await Promise.allSettled([openimis.close(), fineract.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return harness;
 }
 
 /**

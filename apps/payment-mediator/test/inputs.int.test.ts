@@ -224,6 +224,31 @@ describe('payment inputs: bad, partial and odd payments are answered clearly and
     expect(h.repos.ledger.listPayments()).toHaveLength(0);
   });
 
+  it('a PaymentNotice for an invoice that has no Fineract charge (never charged) → 409, nothing recorded', async () => {
+    const uuid = '0b0b0b0b-1111-4222-8333-555555555555';
+    h.repos.ledger.upsertInvoice({
+      openimisInvoiceId: uuid,
+      code: 'IV-UNCHARGED-1',
+      kind: 'invoice',
+      recipientType: 'Patient',
+      recipientId: '0b0b0b0b-1111-4222-8333-666666666666',
+      amount: '10.00',
+      currency: 'USD',
+    });
+    const res = await postNotice(notice({ uuid }, 'z-1', 10));
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', expression: ['PaymentNotice.request'] }],
+    });
+    expect(h.repos.ledger.listPayments()).toHaveLength(0);
+    expect(h.repos.outbox.list({})).toHaveLength(0);
+    expect(h.repos.ledger.getInvoiceByOpenimisId(uuid)).toMatchObject({
+      state: 'awaiting_payment',
+      paidAmount: '0',
+    });
+  });
+
   it('an invalid PaymentNotice or one without identifier → 400', async () => {
     expect((await postNotice({ resourceType: 'PaymentNotice', status: 'nope' })).statusCode).toBe(400);
     const { identifier: _drop, ...noId } = notice(inv, 'y', 1);

@@ -66,6 +66,9 @@ describe('savings deposits and openIMIS refusing to mark PAID', () => {
       recipientId: sim.thirdpartyId ?? sim.id,
       amount: '1.00',
       currency: 'USD',
+      // Only a charged invoice is payable; this one's charge is never read.
+      fineractClientId: 9001,
+      fineractChargeId: 9001,
     });
     const res = await h.app.inject({
       method: 'POST',

@@ -60,6 +60,7 @@ export async function syncRoutes(app: FastifyInstance): Promise<void> {
       running = undefined;
     }
   };
-  app.post('/sync/invoices', handler);
-  app.get('/sync/invoices', handler);
+  // A sync applies charges by the operator config: it waits for it like the invoice routes.
+  app.post('/sync/invoices', { config: { needsConfig: true } }, handler);
+  app.get('/sync/invoices', { config: { needsConfig: true } }, handler);
 }

@@ -1,6 +1,6 @@
 import type { Invoice } from 'fhir/r4';
 import { ValidationError, MappingError } from '@payment-layer/shared-errors';
-import { invoiceTotal, invoiceUuid } from './invoice';
+import { invoiceCalendarDate, invoiceTotal, invoiceUuid } from './invoice';
 import { repairOpenImisInvoice } from './quirks';
 import { parseRecipient } from './recipient';
 
@@ -120,5 +120,19 @@ describe('invoiceUuid', () => {
   it('requires an openIMIS UUID', () => {
     expect(invoiceUuid(base)).toBe(UUID);
     expect(locations(() => invoiceUuid({ ...base, id: 'x' }))).toEqual(['Invoice.identifier']);
+  });
+});
+
+describe('invoiceCalendarDate', () => {
+  it('takes the calendar date of a date or dateTime, and null when there is none', () => {
+    expect(invoiceCalendarDate({ ...base, date: '2024-02-29' })).toBe('2024-02-29');
+    expect(invoiceCalendarDate({ ...base, date: '2024-01-31T23:30:00+03:00' })).toBe('2024-01-31');
+    expect(invoiceCalendarDate(base)).toBeNull();
+  });
+
+  it('refuses impossible and partial dates, naming Invoice.date', () => {
+    for (const date of ['2023-02-30', '2023-02-29', '2024-13-01', '2024-04-31', '2024-02', '2024']) {
+      expect(locations(() => invoiceCalendarDate({ ...base, date }))).toEqual(['Invoice.date']);
+    }
   });
 });

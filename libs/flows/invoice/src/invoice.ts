@@ -6,10 +6,15 @@ import {
   getOpenImisUuid,
   type InvoiceKind,
 } from '@payment-layer/fhir-util';
-import type { ClientChargeApplyRequest } from '@payment-layer/mifos-fineract-client';
+import {
+  FineractError,
+  type ClientChargeApplyRequest,
+  type CommandResult,
+  type WriteResult,
+} from '@payment-layer/mifos-fineract-client';
 import { isPositive, moneyEquals, parseFhirMoney, type Money } from '@payment-layer/shared-money';
 import type { LedgerInvoice } from '@payment-layer/staging-db';
-import { ConflictError, ValidationError } from '@payment-layer/shared-errors';
+import { ConflictError, UpstreamError, ValidationError } from '@payment-layer/shared-errors';
 import type { InvoiceFlowContext } from './context';
 import { identifyInvoice } from './identity';
 import { repairOpenImisInvoice } from './quirks';
@@ -126,6 +131,10 @@ export async function processInvoice(
     });
   }
   const recipientRef = parseRecipient(invoice);
+  const invoiceDate = invoiceCalendarDate(invoice);
+  // Everything that can refuse the invoice is checked before the first write (client, link, ledger row, charge):
+  // a refused invoice changes nothing.
+  const charge = mapCharge(ctx, invoice, total);
 
   // The real status is only in GraphQL; read it once, before the first charge (not on every rerun).
   if (settings.checkOpenImisStatus && (stored === undefined || stored.fineractChargeId === null)) {
@@ -137,7 +146,6 @@ export async function processInvoice(
   }
 
   const recipient = await resolveRecipient(ctx, recipientRef);
-  const invoiceDate = invoice.date?.slice(0, 10) ?? null;
   const upsert = ctx.repos.ledger.upsertInvoice({
     openimisInvoiceId: openimisId,
     code,
@@ -192,10 +200,7 @@ export async function processInvoice(
     return { ...base, outcome: 'skipped', reason: `ledger state is ${row.state}`, ledgerState: row.state };
   }
 
-  const applied = await applyCharge(ctx, invoice, openimisId, recipient.fineractClientId, {
-    amount: row.amount,
-    currency: row.currency,
-  });
+  const applied = await applyCharge(ctx, row, charge, recipient.fineractClientId, upsert.status === 'new');
   const attached = ctx.repos.ledger.attachFineractCharge(row.id, {
     clientId: recipient.fineractClientId,
     chargeId: applied.chargeId,
@@ -269,13 +274,32 @@ export function invoiceTotal(invoice: Invoice, currency: string): Money {
   return total;
 }
 
-async function applyCharge(
-  ctx: InvoiceFlowContext,
-  invoice: Invoice,
-  openimisId: string,
-  clientId: number,
-  ledgerTotal: Money,
-): Promise<{ chargeId: number; replayed: boolean }> {
+/**
+ * The invoice date as a real calendar date (`YYYY-MM-DD`): the ledger's invoice and due date and the charge's due
+ * date come from it, so an impossible date (`2023-02-30`) or a partial one (`2023-02`) is refused before anything is
+ * written.
+ *
+ * @param invoice - a validated Invoice
+ * @returns the date, or null when the Invoice has none
+ * @throws ValidationError naming Invoice.date
+ */
+export function invoiceCalendarDate(invoice: Invoice): string | null {
+  if (invoice.date === undefined) {
+    return null;
+  }
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(invoice.date);
+  const day = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+  const date = m?.[0];
+  if (date === undefined || day === undefined || day.toISOString().slice(0, 10) !== date) {
+    throw new ValidationError(`Invoice.date ${invoice.date} is not a calendar date`, {
+      issues: [{ message: 'must be a calendar date (YYYY-MM-DD…)', location: 'Invoice.date', code: 'value' }],
+    });
+  }
+  return date;
+}
+
+/** The client charge the mapping document makes of an invoice, checked against the invoice total. */
+function mapCharge(ctx: InvoiceFlowContext, invoice: Invoice, total: Money): ClientChargeApplyRequest {
   const settings = ctx.settings();
   const {
     dateFormat: _f,
@@ -285,26 +309,148 @@ async function applyCharge(
     config: { chargeId: settings.chargeId, currency: settings.currency },
   }) as unknown as ClientChargeApplyRequest & { dateFormat?: string; locale?: string };
   // The charge must be exactly the amount the ledger expects to be paid (the PaymentNotice must match it later).
-  if (!moneyEquals({ amount: payload.amount, currency: settings.currency }, ledgerTotal)) {
+  if (!moneyEquals({ amount: payload.amount, currency: settings.currency }, total)) {
     throw new ConflictError(
-      `the mapped charge amount ${payload.amount} differs from the ledger amount ${ledgerTotal.amount}`,
+      `the mapped charge amount ${payload.amount} differs from the invoice total ${total.amount}`,
     );
   }
+  return payload;
+}
+
+/**
+ * Applies the invoice's one client charge, exactly once across retries, reruns, syncs and crashes:
+ * - the attempt is stored in the ledger before each key is sent, and a rerun resumes at the stored attempt (whose key
+ *   may have succeeded) instead of at 1;
+ * - before any new key — and before resuming an attempt an earlier run may have sent — the charge is read back by
+ *   its business key: the client's charge of this definition, amount and due date that no other ledger invoice
+ *   holds. Two such charges cannot be told apart: the invoice goes to an operator instead of guessing;
+ * - a refusal (Fineract 4xx) of a new invoice removes its ledger row; of a known one, moves it to the next attempt.
+ */
+async function applyCharge(
+  ctx: InvoiceFlowContext,
+  row: LedgerInvoice,
+  payload: ClientChargeApplyRequest,
+  clientId: number,
+  isNew: boolean,
+): Promise<{ chargeId: number; replayed: boolean }> {
   // Fineract refuses a charge due before the client's activation (a client created today for last month's
   // invoice): such a charge falls due on the activation date instead.
-  const client = await ctx.fineract.getClient(clientId);
+  let client;
+  try {
+    client = await ctx.fineract.getClient(clientId);
+  } catch (err) {
+    // Nothing was sent for this invoice yet: a new one leaves no row behind.
+    if (isNew && row.chargeAttempt === 0) {
+      ctx.repos.ledger.discardUnchargedInvoice(row.id, 0);
+    }
+    throw err;
+  }
   const dueDate = String(payload.dueDate);
   const activation = client.activationDate;
   const body: ClientChargeApplyRequest =
     activation !== undefined && dueDate < activation ? { ...payload, dueDate: activation } : payload;
-  const result = await ctx.fineract.applyClientCharge(clientId, body, {
-    operationKey: `charge:${openimisId}`,
-  });
+  // The client stops the write when its read-back throws and reports the write's error: keep the flagging reason.
+  let ambiguous: ConflictError | undefined;
+  const readBack = async (): Promise<CommandResult | undefined> => {
+    try {
+      const chargeId = await findOwnCharge(ctx, row, clientId, body);
+      return chargeId === undefined ? undefined : { clientId, resourceId: chargeId };
+    } catch (err) {
+      if (err instanceof ConflictError) {
+        ambiguous = err;
+      }
+      throw err;
+    }
+  };
+  if (row.chargeAttempt > 0) {
+    // An earlier run sent a charge and never learnt its outcome (timeout, crash): its key may be purged by now.
+    const found = await readBack();
+    if (found?.resourceId !== undefined) {
+      ctx.log.info(
+        { openimisId: row.openimisInvoiceId, chargeId: found.resourceId },
+        'charge found by read-back',
+      );
+      return { chargeId: found.resourceId, replayed: true };
+    }
+  }
+  let sent = row.chargeAttempt;
+  const send = (attempt: number): Promise<WriteResult> =>
+    ctx.fineract.applyClientCharge(clientId, body, {
+      operationKey: `charge:${row.openimisInvoiceId}`,
+      attempt,
+      readBack,
+      onAttempt: (n) => {
+        ctx.repos.ledger.recordChargeAttempt(row.id, n);
+        sent = n;
+      },
+    });
+  let result: WriteResult;
+  try {
+    try {
+      result = await send(Math.max(1, row.chargeAttempt));
+    } catch (err) {
+      // A refusal replayed from Fineract's store answers an earlier run (whose ledger row a refusal removed, or whose
+      // cause an operator fixed since): nothing was applied under that key, so the next one is sent — once.
+      if (!(err instanceof FineractError && err.servedFromCache && err.statusCode === 422 && sent > 0)) {
+        throw err;
+      }
+      result = await send(sent + 1);
+    }
+  } catch (err) {
+    if (ambiguous) {
+      throw ambiguous;
+    }
+    const refused = err instanceof UpstreamError && err.statusCode === 422;
+    // Fineract refused the charge: nothing was applied under this key (nor under the earlier ones of this call,
+    // which the read-back ruled out) — or nothing was sent at all. A new invoice leaves no row; a known one goes on
+    // with a fresh key next time.
+    if ((refused || sent === 0) && !(isNew && ctx.repos.ledger.discardUnchargedInvoice(row.id, sent))) {
+      if (refused && sent > 0) {
+        ctx.repos.ledger.recordChargeAttempt(row.id, sent + 1);
+      }
+    }
+    throw err;
+  }
   const chargeId = result.resourceId;
   if (chargeId === undefined) {
     throw new ValidationError('Fineract answered the client charge without its id');
   }
   return { chargeId, replayed: result.write.servedFromCache || result.write.fromReadBack };
+}
+
+/**
+ * The client charge an earlier attempt applied for this invoice, if any: same charge definition, amount and due
+ * date, not held by another ledger invoice.
+ *
+ * @throws ConflictError (409) when several charges qualify: the invoice is flagged for an operator
+ */
+async function findOwnCharge(
+  ctx: InvoiceFlowContext,
+  row: LedgerInvoice,
+  clientId: number,
+  body: ClientChargeApplyRequest,
+): Promise<number | undefined> {
+  const candidates = (
+    await ctx.fineract.findClientCharges(clientId, {
+      chargeId: body.chargeId,
+      amount: body.amount,
+      dueDate: body.dueDate,
+    })
+  ).filter((c) => {
+    const holder = ctx.repos.ledger.getInvoiceByFineractCharge(c.id);
+    return holder === undefined || holder.id === row.id;
+  });
+  if (candidates.length <= 1) {
+    return candidates[0]?.id;
+  }
+  const ids = candidates.map((c) => c.id).join(', ');
+  ctx.repos.ledger.updateInvoice(row.id, {
+    state: 'needs_attention',
+    attentionReason: `Fineract client ${clientId} has several unassigned charges that fit this invoice (${ids}): which one collects it is for an operator to decide`,
+  });
+  throw new ConflictError(
+    `invoice ${row.code}: Fineract charges ${ids} all fit it; flagged for an operator, not charged again`,
+  );
 }
 
 function skip(
@@ -319,7 +465,11 @@ function skip(
   // waived or reconciled by an operator, and no payment may be matched to it meanwhile — the ledger says so.
   if (row && row.state === 'awaiting_payment') {
     const charge =
-      row.fineractChargeId !== null ? `Fineract charge ${row.fineractChargeId} is open` : 'no charge applied';
+      row.fineractChargeId !== null
+        ? `Fineract charge ${row.fineractChargeId} is open`
+        : row.chargeAttempt > 0
+          ? `a charge may have been applied (attempt ${row.chargeAttempt}, outcome unknown): check the client's charges`
+          : 'no charge applied';
     row = ctx.repos.ledger.updateInvoice(row.id, {
       state: 'needs_attention',
       attentionReason: `not chargeable any more (${reason}); ${charge}`,

@@ -1,6 +1,6 @@
 import type { PaymentNotice } from 'fhir/r4';
 import { Decimal } from 'decimal.js';
-import { NotFoundError, ValidationError } from '@payment-layer/shared-errors';
+import { ConflictError, NotFoundError, ValidationError } from '@payment-layer/shared-errors';
 import { assertValidResource, isUuid, parseReference } from '@payment-layer/fhir-util';
 import { parseDecimal } from '@payment-layer/shared-money';
 import type { PaymentFlowContext } from './context';
@@ -17,13 +17,15 @@ export interface PaymentNoticeOutcome extends PaymentOutcome {
  * once per payment identifier (source `fhir`), accumulated on the invoice, the PaymentNotice to openIMIS enqueued
  * when the invoice is fully paid. The caller is answered synchronously, so input it can correct is refused and
  * nothing is recorded: an invalid resource → 400, no payment identifier → 400, a `request` that is not
- * `Invoice/<uuid>` → 400, an invoice or bill the ledger does not know → 404. A payment to a known invoice that
+ * `Invoice/<uuid>` → 400, an invoice or bill the ledger does not know → 404, one it holds without a Fineract charge
+ * (never charged) → 409. A payment to a known invoice that
  * cannot be applied (other currency, zero or negative amount, over-payment) is recorded `needs_attention`.
  *
  * @param ctx - flow context
  * @param resource - the PaymentNotice as received
  * @returns the outcome (`duplicate` for a replay)
- * @throws ValidationError, NotFoundError as above; ConflictError for a known identifier with another body
+ * @throws ValidationError, NotFoundError, ConflictError as above; ConflictError for a known identifier with another
+ * body
  */
 export function handlePaymentNotice(ctx: PaymentFlowContext, resource: unknown): PaymentNoticeOutcome {
   const notice: PaymentNotice = assertValidResource(resource, 'PaymentNotice');
@@ -57,6 +59,18 @@ export function handlePaymentNotice(ctx: PaymentFlowContext, resource: unknown):
           message: `unknown ${ref.resourceType} ${invoiceUuid}`,
           location: 'PaymentNotice.request',
           code: 'not-found',
+        },
+      ],
+    });
+  }
+  if (invoice.fineractChargeId === null) {
+    // Recorded but never charged (its charge failed or is still uncertain): nothing is payable yet.
+    throw new ConflictError(`invoice ${invoice.code} has no Fineract charge: it is not payable (yet)`, {
+      issues: [
+        {
+          message: `${ref.resourceType} ${invoiceUuid} has no charge to pay`,
+          location: 'PaymentNotice.request',
+          code: 'business-rule',
         },
       ],
     });

@@ -4,7 +4,7 @@ import { HttpClient, type HttpRequest, type TlsOptions } from '@payment-layer/sh
 import type { Dispatcher } from 'undici';
 import { assertPositiveAmount, sameAmount, type DecimalString } from './amount';
 import { FineractBatch, type BatchItemResult, type BatchRequestItem, type BatchResult } from './batch';
-import { FINERACT_DATE_FORMAT, FINERACT_LOCALE, toFineractDate, withDates } from './dates';
+import { type DateInput, FINERACT_DATE_FORMAT, FINERACT_LOCALE, toFineractDate, withDates } from './dates';
 import { FineractError, isNotFoundError, isServedFromCache, parseFineractError } from './errors';
 import { DEFAULT_IDEMPOTENCY_KEY_PREFIX, IDEMPOTENCY_KEY_HEADER, idempotencyKey } from './idempotency';
 import type {
@@ -87,6 +87,7 @@ export interface ClientUpdateOptions extends WriteOptions {
 
 const DEFAULT_RETRY: FineractRetryOptions = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 4000 };
 const CLIENT_TRANSACTIONS_PAGE = 200;
+const CLIENT_CHARGES_PAGE = 200;
 
 /**
  * The parameters a typed verb sends: Fineract's whitelist of the command, less the nested payloads these verbs do
@@ -693,6 +694,46 @@ export class FineractClient {
   }
 
   /**
+   * Finds a client's charges (any status) of one charge definition, amount and due date, paging through
+   * `GET /clients/{clientId}/charges?chargeStatus=all`. A client charge has no externalId, so these three are the
+   * only business key Fineract lets us read back: the caller decides what an ambiguous answer means.
+   *
+   * @param clientId - client id
+   * @param match - charge definition id, amount, due date (`YYYY-MM-DD` or a Date)
+   * @returns the matching charges, oldest first
+   * @see ../../../../docs/contracts/fineract.md §7
+   */
+  async findClientCharges(
+    clientId: number,
+    match: { readonly chargeId: number; readonly amount: DecimalString; readonly dueDate: DateInput },
+  ): Promise<ClientChargeData[]> {
+    const dueDate = toFineractDate(match.dueDate, 'dueDate');
+    const found: ClientChargeData[] = [];
+    for (let offset = 0; ; offset += CLIENT_CHARGES_PAGE) {
+      const page = await this.listClientCharges(clientId, {
+        chargeStatus: 'all',
+        offset,
+        limit: CLIENT_CHARGES_PAGE,
+      });
+      found.push(
+        ...page.pageItems.filter(
+          (c) =>
+            c.chargeId === match.chargeId &&
+            c.dueDate === dueDate &&
+            c.amount !== undefined &&
+            sameAmount(c.amount, match.amount),
+        ),
+      );
+      if (
+        page.pageItems.length < CLIENT_CHARGES_PAGE ||
+        offset + CLIENT_CHARGES_PAGE >= page.totalFilteredRecords
+      ) {
+        return found.sort((a, b) => a.id - b.id);
+      }
+    }
+  }
+
+  /**
    * Pays a client charge, fully or partly (`POST /clients/{clientId}/charges/{id}?command=paycharge`). With an
    * `externalId`, an error answer is followed by a look-up of the client transaction with that externalId.
    *
@@ -1007,8 +1048,13 @@ export class FineractClient {
     let attempt = options.attempt ?? 1;
     const readBack = options.readBack === false ? undefined : (options.readBack ?? spec.defaultReadBack);
     let sends = 0;
+    let announced = 0;
     for (;;) {
       const key = idempotencyKey(options.operationKey, attempt, this.keyPrefix);
+      if (attempt !== announced) {
+        await options.onAttempt?.(attempt);
+        announced = attempt;
+      }
       sends += 1;
       try {
         const ans = await this.request<T>({ ...spec, idempotencyKey: key });

@@ -356,6 +356,58 @@ describe('write retry policy (fineract.md §8)', () => {
     expect(res.subResourceId).toBe(90);
   });
 
+  it('announces each attempt once, before its first send, and a throwing onAttempt sends nothing', async () => {
+    const announced: number[] = [];
+    timeoutFor(t, DEPOSIT_PATH, 'pl:deposit:d:3');
+    answerFor(t, DEPOSIT_PATH, 'pl:deposit:d:3', 500, SERVER_ERROR, { 'x-served-from-cache': 'true' });
+    answerFor(t, DEPOSIT_PATH, 'pl:deposit:d:4', 200, { resourceId: 50 });
+    const res = await t.client.depositToSavingsAccount(1, DEPOSIT, {
+      operationKey: 'deposit:d',
+      attempt: 3,
+      onAttempt: (n) => {
+        announced.push(n);
+      },
+    });
+    expect(res.write.attempt).toBe(4);
+    expect(announced).toEqual([3, 4]);
+
+    await expect(
+      t.client.depositToSavingsAccount(1, DEPOSIT, {
+        operationKey: 'deposit:e',
+        onAttempt: () => {
+          throw new Error('staging is read-only');
+        },
+      }),
+    ).rejects.toThrow('staging is read-only');
+  });
+
+  it('a client charge answered 500 after its timeout is read back by definition, amount and due date', async () => {
+    const path = '/clients/12/charges';
+    const charge = { chargeId: 1, amount: '12.50', dueDate: '2024-06-01' };
+    timeoutFor(t, path, 'pl:charge:inv-1:1');
+    answerFor(t, path, 'pl:charge:inv-1:1', 500, SERVER_ERROR);
+    interceptJson(t.pool, {
+      method: 'GET',
+      path: '/clients/12/charges?chargeStatus=all&offset=0&limit=200',
+      reply: {
+        totalFilteredRecords: 3,
+        pageItems: [
+          { id: 40, chargeId: 1, amount: 12.5, dueDate: [2024, 5, 1] },
+          { id: 41, chargeId: 2, amount: 12.5, dueDate: [2024, 6, 1] },
+          { id: 42, chargeId: 1, amount: 12.5, dueDate: [2024, 6, 1] },
+        ],
+      },
+    });
+    const res = await t.client.applyClientCharge(12, charge, {
+      operationKey: 'charge:inv-1',
+      readBack: async () => {
+        const found = await t.client.findClientCharges(12, charge);
+        return found.length === 1 ? { clientId: 12, resourceId: found[0]?.id } : undefined;
+      },
+    });
+    expect(res).toMatchObject({ resourceId: 42, write: { fromReadBack: true, attempt: 1 } });
+  });
+
   it('reads are retried on transient failures without any key', async () => {
     t.pool
       .intercept({ method: 'GET', path: `${FINERACT_API_PATH}/paymenttypes` })

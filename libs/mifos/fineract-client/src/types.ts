@@ -89,6 +89,12 @@ export interface WriteOptions<T = CommandResult> {
    * write turns out to have happened. `false` turns off the verb's default read-back.
    */
   readonly readBack?: (() => Promise<T | undefined>) | false;
+  /**
+   * Called with each attempt number before its first send (the first attempt included); the send waits for it. Persist
+   * it: a process that dies mid-write then resumes at the attempt whose key may have succeeded, not at 1. A throw
+   * stops the write before that attempt is sent.
+   */
+  readonly onAttempt?: (attempt: number) => void | Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------------------- clients

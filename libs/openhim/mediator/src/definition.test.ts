@@ -156,6 +156,17 @@ describe('remote config', () => {
     expect(config.value).toEqual({ officeId: 1, mode: 'charge' });
   });
 
+  it('is known from the start without a remote source, otherwise once a valid config arrived', () => {
+    expect(new RemoteConfig(defs, { officeId: 1 }).known).toBe(true);
+    const config = new RemoteConfig(defs, { officeId: 1, mode: 'charge' }, undefined, { known: false });
+    expect(config.known).toBe(false);
+    expect(() => config.apply({ mode: 'cash' })).toThrow();
+    expect(config.known).toBe(false);
+    // Core's config may equal the defaults: nothing changes, but now it is the operator's.
+    expect(config.apply({ officeId: 1 })).toBe(false);
+    expect(config.known).toBe(true);
+  });
+
   it('runs the extra check', () => {
     const config = new RemoteConfig(defs, { officeId: 1 }, (c) => {
       if (c.officeId < 1) {

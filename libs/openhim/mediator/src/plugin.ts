@@ -123,10 +123,17 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Route needs no caller credentials (health, readiness, metrics, or its own scheme). */
     public?: boolean;
+    /**
+     * Route decides by the operator config (e.g. moves money): until core's config has arrived it answers 503 with
+     * `Retry-After` instead of acting on the defaults.
+     */
+    needsConfig?: boolean;
   }
 }
 
 const OPEN_PATHS = new Set(['/health', '/ready', '/metrics']);
+/** `Retry-After` of a route waiting for the config: about one registration retry or heartbeat. */
+const CONFIG_RETRY_AFTER_SECONDS = 10;
 const FHIR_TYPES = ['application/fhir+json', 'application/json+fhir'];
 
 function transactionIdOf(request: FastifyRequest): string | undefined {
@@ -178,10 +185,14 @@ export function normaliseError(err: unknown): unknown {
 async function mediatorKitPlugin(app: FastifyInstance, opts: MediatorKitOptions): Promise<void> {
   const definition = validateMediatorDefinition(resolveMediatorDefinition(opts.definition, opts.endpoint));
   const urn = definition.urn;
+  // With OpenHIM the defaults only stand in until core's config arrives; without it they are the config.
   const remoteConfig = new RemoteConfig(
     definition.configDefs ?? [],
     definition.config ?? {},
     opts.configCheck,
+    {
+      known: !opts.openhim.enabled,
+    },
   );
   const metrics = new KitMetrics();
   const readiness = new Map<string, () => Promise<void> | void>();
@@ -231,7 +242,7 @@ async function mediatorKitPlugin(app: FastifyInstance, opts: MediatorKitOptions)
   // FHIR media types parse like JSON (with prototype-poisoning protection).
   app.addContentTypeParser(FHIR_TYPES, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     request.orchestrationScope = undefined;
     if (request.routeOptions.config?.public === true || OPEN_PATHS.has(request.url.split('?')[0] ?? '')) {
       return;
@@ -241,6 +252,17 @@ async function mediatorKitPlugin(app: FastifyInstance, opts: MediatorKitOptions)
         'credentials required: configure the OpenHIM route username and password',
       );
     }
+    if (request.routeOptions.config?.needsConfig === true && !remoteConfig.known) {
+      const message = 'the mediator has not received its configuration from OpenHIM core yet; retry shortly';
+      void reply.header('retry-after', String(CONFIG_RETRY_AFTER_SECONDS));
+      return reply.sendResult({
+        httpStatus: 503,
+        body: operationOutcome('error', 'transient', message),
+        retryableError: message,
+        properties: { outcome: 'error', error: 'config-unknown' },
+      });
+    }
+    return undefined;
   });
 
   // Open the orchestration scope right before the handler (after body parsing), so every outbound call the
@@ -357,8 +379,13 @@ async function mediatorKitPlugin(app: FastifyInstance, opts: MediatorKitOptions)
         checks[name] = err instanceof Error ? err.message : 'failed';
       }
     }
-    // Core being unreachable does not make the mediator unready: it keeps serving and retries registration.
+    // Core being unreachable does not make the mediator unready: it keeps serving and retries registration. Its
+    // config not having arrived yet does: routes that decide by it answer 503 meanwhile.
     checks.openhim = registration ? registration.state : 'disabled';
+    if (!remoteConfig.known) {
+      ready = false;
+      checks.config = 'waiting for the configuration from OpenHIM core';
+    }
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
 

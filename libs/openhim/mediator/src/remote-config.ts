@@ -12,6 +12,7 @@ export type ConfigListener<C> = (config: C, previous: C) => void;
  */
 export class RemoteConfig<C extends Record<string, unknown>> {
   private current: C;
+  private isKnown: boolean;
   private readonly validate: ValidateFunction;
   private readonly listeners = new Set<ConfigListener<C>>();
 
@@ -19,19 +20,32 @@ export class RemoteConfig<C extends Record<string, unknown>> {
    * @param defs - the mediator's configDefs
    * @param defaults - the default config
    * @param check - optional extra validation (e.g. cross-field rules); throw to refuse
+   * @param options - `known: false` when the defaults are only a placeholder until core's config arrives (default
+   *   true: the defaults are the config, e.g. without OpenHIM)
    */
   constructor(
     defs: readonly ConfigDef[],
     private readonly defaults: C,
     private readonly check?: (config: C) => void,
+    options: { readonly known?: boolean } = {},
   ) {
     this.validate = new Ajv({ allErrors: true, strict: false }).compile(configDefsToJsonSchema(defs));
     this.current = this.validated(defaults);
+    this.isKnown = options.known ?? true;
   }
 
   /** The config in force. */
   get value(): C {
     return this.current;
+  }
+
+  /**
+   * Whether the config in force is the operator's: true from the start when there is no remote source, otherwise
+   * once a valid config has been received (even one equal to the defaults). Until then {@link value} holds only the
+   * defaults, which must not decide anything that moves money.
+   */
+  get known(): boolean {
+    return this.isKnown;
   }
 
   /**
@@ -43,6 +57,7 @@ export class RemoteConfig<C extends Record<string, unknown>> {
    */
   apply(raw: Record<string, unknown>): boolean {
     const next = this.validated({ ...this.defaults, ...raw });
+    this.isKnown = true;
     if (JSON.stringify(next) === JSON.stringify(this.current)) {
       return false;
     }

@@ -255,6 +255,18 @@ describe('mediator kit (app.inject)', () => {
     expect(body).toMatch(/nodejs_eventloop_delay_seconds\{[^}]*,quantile="0.99"\} [\d.]+/);
   });
 
+  it('without OpenHIM the local config is the config: routes that need it serve at once', async () => {
+    expect(app.mediator.config.known).toBe(true);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/money',
+      headers: { authorization: basic(CLIENT.username, CLIENT.password), 'content-type': 'application/json' },
+      payload: '{}',
+    });
+    expect(res.statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/ready' })).json().checks.config).toBeUndefined();
+  });
+
   it('reports not ready when a readiness check fails', async () => {
     const failing = await buildTestApp({ upstreamUrl });
     failing.mediator.addReadinessCheck('staging', () => {

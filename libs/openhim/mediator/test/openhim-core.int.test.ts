@@ -136,6 +136,41 @@ describe('mediator kit against the OpenHIM core simulator', () => {
     expect(core.getMediator(URN)).toBeDefined();
   });
 
+  it('answers routes that need the config 503 with Retry-After and reports not ready until core sent it', async () => {
+    await core.setApiAvailable(false);
+    const app = await start();
+    const money = () =>
+      app.inject({
+        method: 'POST',
+        url: '/money',
+        headers: {
+          authorization: basic(CLIENT.username, CLIENT.password),
+          'content-type': 'application/json',
+        },
+        payload: '{}',
+      });
+    const refused = await money();
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('10');
+    expect(refused.json()).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'transient' }],
+    });
+    const ready = await app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().checks.config).toContain('waiting');
+    // Credentials are still checked first, and routes that do not decide by the config keep serving.
+    expect((await app.inject({ method: 'POST', url: '/money', payload: '{}' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+
+    await core.setApiAvailable(true);
+    await app.mediator.registration!.waitUntilRegistered(5000);
+    expect(app.mediator.config.known).toBe(true);
+    expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+    const served = await money();
+    expect(served.statusCode).toBe(200);
+  });
+
   it('registers again when core forgets the mediator', async () => {
     const app = await start();
     await app.mediator.registration!.waitUntilRegistered(5000);

@@ -117,6 +117,17 @@ export async function buildTestApp(options: {
       status: 'Completed with error(s)',
     }),
   );
+  // Decides by the operator config: refused until core's config is known.
+  app.post('/money', { config: { needsConfig: true } }, async (_request, reply) =>
+    reply.sendResult({
+      httpStatus: 200,
+      body: {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'information', code: 'informational', diagnostics: 'moved' }],
+      },
+      properties: { mode: String(app.mediator.config.value.mode) },
+    }),
+  );
   app.get('/boom', async () => {
     throw new Error('SELECT * FROM secrets -- internal detail');
   });

@@ -246,6 +246,39 @@ describe('LedgerRepository', () => {
     });
   });
 
+  describe('charge attempts', () => {
+    it('keeps the highest attempt, survives a reopen, and stops once the charge is attached', () => {
+      const { invoice } = repos.ledger.upsertInvoice(invoiceInput());
+      expect(invoice.chargeAttempt).toBe(0);
+      expect(repos.ledger.recordChargeAttempt(invoice.id, 2).chargeAttempt).toBe(2);
+      expect(repos.ledger.recordChargeAttempt(invoice.id, 1).chargeAttempt).toBe(2);
+      const reopened = createRepositories(temp.db);
+      expect(reopened.ledger.getInvoiceById(invoice.id)?.chargeAttempt).toBe(2);
+      repos.ledger.attachFineractCharge(invoice.id, { clientId: 5, chargeId: 77 });
+      expect(() => repos.ledger.recordChargeAttempt(invoice.id, 3)).toThrow(ConflictError);
+      expect(() => repos.ledger.recordChargeAttempt(invoice.id, 0)).toThrow(ValidationError);
+    });
+
+    it('discards only a row that was never charged, never paid and not moved on by another attempt', () => {
+      const a = repos.ledger.upsertInvoice(invoiceInput()).invoice;
+      repos.ledger.recordChargeAttempt(a.id, 1);
+      expect(repos.ledger.discardUnchargedInvoice(a.id, 0)).toBe(false);
+      expect(repos.ledger.discardUnchargedInvoice(a.id, 1)).toBe(true);
+      expect(repos.ledger.getInvoiceById(a.id)).toBeUndefined();
+
+      const charged = repos.ledger.upsertInvoice(invoiceInput()).invoice;
+      repos.ledger.attachFineractCharge(charged.id, { clientId: 5, chargeId: 77 });
+      expect(repos.ledger.discardUnchargedInvoice(charged.id, 1)).toBe(false);
+
+      const paid = repos.ledger.upsertInvoice(
+        invoiceInput({ openimisInvoiceId: HEAD_UUID, code: 'IV-OTHER' }),
+      ).invoice;
+      repos.ledger.recordPayment({ payment: payment({ invoiceId: paid.id }) });
+      expect(repos.ledger.discardUnchargedInvoice(paid.id, 1)).toBe(false);
+      expect(count(temp, 'ledger_invoices')).toBe(2);
+    });
+  });
+
   describe('recordPayment', () => {
     let invoice: LedgerInvoice;
     beforeEach(() => {

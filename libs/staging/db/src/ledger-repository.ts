@@ -383,6 +383,64 @@ export class LedgerRepository {
   }
 
   /**
+   * Records the idempotency attempt the invoice's charge write is at, before that attempt is sent (or, after
+   * Fineract refused an attempt, the next one). The value only grows: a late or repeated call never lowers it.
+   *
+   * @param invoiceId - ledger id
+   * @param attempt - 1-based attempt number
+   * @returns the updated invoice
+   * @throws ConflictError when the invoice already has its charge
+   */
+  recordChargeAttempt(invoiceId: number, attempt: number): LedgerInvoice {
+    const next = checkId(attempt, 'attempt');
+    return this.db.transaction(() => {
+      const stored = this.requireInvoice(invoiceId);
+      if (stored.fineractChargeId !== null) {
+        throw new ConflictError(
+          `invoice ${stored.code} already has Fineract charge ${stored.fineractChargeId}`,
+        );
+      }
+      if (stored.chargeAttempt >= next) {
+        return stored;
+      }
+      return this.writeInvoice(invoiceId, { chargeAttempt: next, updatedAt: isoTimestamp(this.clock()) });
+    });
+  }
+
+  /**
+   * Removes an invoice that was recorded but never charged and never paid — for an invoice Fineract refused on the
+   * first try, so a refused invoice leaves no row behind. Anything else (a charge, an attempt beyond `maxAttempt`
+   * — another process went on —, a paid amount, a payment pointing at it) keeps the row.
+   *
+   * @param invoiceId - ledger id
+   * @param maxAttempt - the highest charge attempt the caller sent and knows was not applied
+   * @returns whether the row was removed
+   */
+  discardUnchargedInvoice(invoiceId: number, maxAttempt: number): boolean {
+    return this.db.transaction(() => {
+      const stored = this.getInvoiceById(invoiceId);
+      if (
+        stored === undefined ||
+        stored.fineractChargeId !== null ||
+        stored.chargeAttempt > maxAttempt ||
+        !sameAmount(stored.paidAmount, '0')
+      ) {
+        return false;
+      }
+      const payment = this.db.orm
+        .select({ id: paymentsReceived.id })
+        .from(paymentsReceived)
+        .where(eq(paymentsReceived.invoiceId, invoiceId))
+        .get();
+      if (payment !== undefined) {
+        return false;
+      }
+      this.db.orm.delete(ledgerInvoices).where(eq(ledgerInvoices.id, invoiceId)).run();
+      return true;
+    });
+  }
+
+  /**
    * Changes an invoice's paid amount, state or reason, checked against {@link INVOICE_STATE_TRANSITIONS}.
    *
    * @param invoiceId - ledger id

@@ -72,7 +72,7 @@ describe('committed migrations', () => {
     expect(tables).toEqual([
       'audit_log(duration_ms,finished_at,http_status,id,mediator,outcome,resource_id,resource_type,started_at,transaction_id)',
       'entity_links(created_at,fineract_id,fineract_type,id,mapped_hash,openimis_id,openimis_type,updated_at)',
-      'ledger_invoices(amount,attention_reason,code,created_at,currency,due_date,fineract_charge_id,fineract_client_id,id,invoice_date,kind,openimis_invoice_id,paid_amount,recipient_id,recipient_type,state,updated_at)',
+      'ledger_invoices(amount,attention_reason,charge_attempt,code,created_at,currency,due_date,fineract_charge_id,fineract_client_id,id,invoice_date,kind,openimis_invoice_id,paid_amount,recipient_id,recipient_type,state,updated_at)',
       'outbox(aggregate_ref,attempts,completed_at,created_at,id,idempotency_key,kind,last_error,lease_expires_at,next_attempt_at,payload,result,state,updated_at)',
       'payments_received(amount,created_at,currency,id,invoice_id,payer_ref,reason,received_at,reference,request_hash,source,source_txn_id,state,updated_at)',
       'sync_cursors(cursor_value,last_run_error,last_run_finished_at,last_run_outcome,last_run_processed,last_run_started_at,resource_type,seen_ids,updated_at,walk_started_at)',

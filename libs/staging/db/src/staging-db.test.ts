@@ -48,12 +48,17 @@ describe('openStagingDb and migrate()', () => {
     const db = open('a.db');
     expect(tableNames(db)).toEqual([]);
     const result = db.migrate();
-    expect(result.applied).toEqual(['0000_init', '0001_sync_walk_started_at', '0002_sync_window_keys']);
+    expect(result.applied).toEqual([
+      '0000_init',
+      '0001_sync_walk_started_at',
+      '0002_sync_window_keys',
+      '0003_charge_attempt',
+    ]);
     expect(tableNames(db)).toEqual(['__drizzle_migrations', ...TABLES]);
     const recorded = db.sqlite
       .prepare('SELECT hash, created_at AS createdAt FROM __drizzle_migrations')
       .all();
-    expect(recorded).toHaveLength(3);
+    expect(recorded).toHaveLength(4);
   });
 
   it('is a no-op the second time, also from another connection', () => {
@@ -63,7 +68,7 @@ describe('openStagingDb and migrate()', () => {
     db.close();
     const again = open('a.db');
     expect(again.migrate().applied).toEqual([]);
-    expect(again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: 3 });
+    expect(again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: 4 });
   });
 
   it('sets WAL, busy_timeout, foreign_keys and synchronous=NORMAL on every connection', () => {
@@ -128,9 +133,10 @@ describe('openStagingDb and migrate()', () => {
     const folder = path.join(dir, 'old-migrations');
     fs.cpSync(STAGING_MIGRATIONS_FOLDER, folder, { recursive: true });
     fs.rmSync(path.join(folder, '0002_sync_window_keys.sql'));
+    fs.rmSync(path.join(folder, '0003_charge_attempt.sql'));
     const journalPath = path.join(folder, 'meta', '_journal.json');
     const journal = JSON.parse(fs.readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
-    journal.entries = journal.entries.filter((e) => e.tag !== '0002_sync_window_keys');
+    journal.entries = journal.entries.filter((e) => e.tag < '0002');
     fs.writeFileSync(journalPath, JSON.stringify(journal));
     const old = openStagingDb({ path: path.join(dir, 'old.db'), migrationsFolder: folder });
     opened.push(old);
@@ -143,7 +149,7 @@ describe('openStagingDb and migrate()', () => {
     old.close();
 
     const db = open('old.db');
-    expect(db.migrate().applied).toEqual(['0002_sync_window_keys']);
+    expect(db.migrate().applied).toEqual(['0002_sync_window_keys', '0003_charge_attempt']);
     expect(db.sqlite.prepare('SELECT key FROM sync_window_keys ORDER BY key').pluck().all()).toEqual([
       'p1@2026-05-17T09:00:00',
       'p2',

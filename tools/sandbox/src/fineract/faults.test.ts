@@ -57,6 +57,48 @@ describe('Fineract simulator: fault injection', () => {
     expect(sim.state.savingsAccounts.get(1)?.accountBalance).toBe('3.00');
   });
 
+  it('commits a charge without answering, then answers the retry with the same key 500 without processing it', async () => {
+    await call(sim, 'POST', '/clients', personClient());
+    const charge = {
+      chargeId: 1,
+      amount: '12.50',
+      dueDate: '2024-06-01',
+      dateFormat: 'yyyy-MM-dd',
+      locale: 'en',
+    };
+    const path = /^\/clients\/\d+\/charges$/;
+    sim.faults.timeoutAfterCommit({ method: 'POST', path }, { then: { status: 500 } });
+    const send = (key: string) =>
+      request(`${sim.baseUrl}/clients/1/charges`, {
+        method: 'POST',
+        headers: {
+          authorization: sim.authorization,
+          'fineract-platform-tenantid': 'default',
+          'content-type': 'application/json',
+          'idempotency-key': key,
+        },
+        body: JSON.stringify(charge),
+        headersTimeout: 300,
+      });
+    await expect(send('k:1')).rejects.toThrow();
+    expect(sim.state.clientCharges.size).toBe(1);
+    const retry = await send('k:1');
+    expect(retry.statusCode).toBe(500);
+    expect(await retry.body.json()).toMatchObject({
+      userMessageGlobalisationCode: 'error.msg.platform.server.side.error',
+    });
+    // The committed charge is there to be read back; the fault is used up and the key replays the success.
+    const list = await call(sim, 'GET', '/clients/1/charges?chargeStatus=all');
+    expect(list.json).toMatchObject({
+      totalFilteredRecords: 1,
+      pageItems: [{ id: 1, chargeId: 1, amount: 12.5 }],
+    });
+    const replay = await send('k:1');
+    expect(replay.statusCode).toBe(200);
+    expect(replay.headers['x-served-from-cache']).toBe('true');
+    expect(sim.state.clientCharges.size).toBe(1);
+  });
+
   it('fails the next matching request with the given status without processing it', async () => {
     sim.faults.failNext({ method: 'POST', path: '/clients' }, 503);
     sim.faults.failNext({ path: '/offices' }, 409, { custom: true });

@@ -19,6 +19,13 @@ export interface TimeoutAfterCommitOptions {
   count?: number;
   /** Answer after this delay instead of never (default: never; the socket is closed when the simulator closes). */
   delayMs?: number;
+  /**
+   * What the client's retries of the same request meet next: after the committed, unanswered request, the next
+   * `count` (default 1) matching requests are answered with `status` (and `body`, default Fineract's error body for
+   * that status) without processing — e.g. the 500 that sends a client to a new Idempotency-Key although its first
+   * write went through.
+   */
+  then?: { status: number; body?: unknown; count?: number };
 }
 
 /** Fault settings at start-up. */
@@ -46,7 +53,7 @@ export class FineractFaults {
   private errors = 0;
   private drops = 0;
   private rngState: number;
-  private readonly timeouts: (Scripted & { delayMs?: number })[] = [];
+  private readonly timeouts: (Scripted & Pick<TimeoutAfterCommitOptions, 'delayMs' | 'then'>)[] = [];
   private readonly failures: (Scripted & { status: number; body: unknown })[] = [];
 
   /** @param options - initial settings */
@@ -100,7 +107,12 @@ export class FineractFaults {
    * only after `delayMs`: the client sees a timeout with an unknown outcome.
    */
   timeoutAfterCommit(match: FaultMatcher, options: TimeoutAfterCommitOptions = {}): void {
-    this.timeouts.push({ match, remaining: options.count ?? 1, delayMs: options.delayMs });
+    this.timeouts.push({
+      match,
+      remaining: options.count ?? 1,
+      delayMs: options.delayMs,
+      then: options.then,
+    });
   }
 
   /**
@@ -136,10 +148,19 @@ export class FineractFaults {
     return f === undefined ? undefined : { status: f.status, body: f.body };
   }
 
-  /** @internal Consumes a timeout-after-commit fault for this request, if one matches. */
+  /**
+   * @internal Consumes a timeout-after-commit fault for this request, if one matches; its `then` failures are
+   * queued now, so they meet the retries that follow.
+   */
   takeTimeout(method: string, path: string, query: string): { delayMs?: number } | undefined {
     const t = take(this.timeouts, method, path, query);
-    return t === undefined ? undefined : { delayMs: t.delayMs };
+    if (t === undefined) {
+      return undefined;
+    }
+    if (t.then !== undefined) {
+      this.failNext(t.match, t.then.status, t.then.body, t.then.count ?? 1);
+    }
+    return { delayMs: t.delayMs };
   }
 
   /** mulberry32 */

@@ -47,6 +47,12 @@ export const ledgerInvoices = sqliteTable(
     dueDate: text('due_date'),
     fineractClientId: integer('fineract_client_id'),
     fineractChargeId: integer('fineract_charge_id'),
+    /**
+     * Idempotency attempt the next client-charge write starts with: 0 before the first write; set to n before
+     * attempt n is sent (its outcome may be unknown) and to n + 1 after Fineract refused n. Never goes down, so a
+     * rerun after a crash resumes at the key that may have succeeded instead of restarting at 1.
+     */
+    chargeAttempt: integer('charge_attempt').notNull().default(0),
     paidAmount: text('paid_amount').notNull().default('0'),
     state: text('state', { enum: INVOICE_STATES }).notNull(),
     attentionReason: text('attention_reason'),

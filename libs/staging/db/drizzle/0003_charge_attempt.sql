@@ -1,0 +1,1 @@
+ALTER TABLE `ledger_invoices` ADD `charge_attempt` integer DEFAULT 0 NOT NULL;
