@@ -348,14 +348,14 @@ function notificationFacts(n: Json): NotificationFacts {
 }
 
 /**
- * Backend `PUT /transfers/{transferId}`: the SDK's final notification. Only `COMMITTED` (`currentState`
- * `COMPLETED`) is money: it is recorded through the same exactly-once path as the Fineract hooks
- * ({@link recordIncomingPayment}, source `mojaloop`, keyed by the transfer id), so a fully paid invoice gets one
- * PaymentNotice however often the notification comes. The request hash covers the facts (transfer id, invoice
- * code, amount, currency), not the SDK's timestamps, so a re-sent notification is a duplicate and a different
- * amount under the same id is a conflict (409). A payment the notification cannot place (no invoice code or amount
- * — the SDK lost its cache — or an invoice that takes no more money) is kept as `needs_attention`, never dropped.
- * `ABORTED` or any other state records nothing.
+ * Backend `PUT /transfers/{transferId}`: the SDK's final notification. Only `finalNotification.transferState`
+ * `COMMITTED` (with `currentState` `COMPLETED`) is money: it is recorded through the same exactly-once path as the
+ * Fineract hooks ({@link recordIncomingPayment}, source `mojaloop`, keyed by the transfer id), so a fully paid
+ * invoice gets one PaymentNotice however often the notification comes. The request hash covers the facts (transfer
+ * id, invoice code, amount, currency), not the SDK's timestamps, so a re-sent notification is a duplicate and a
+ * different amount under the same id is a conflict (409). A payment the notification cannot place (no invoice code
+ * or amount — the SDK lost its cache —, a `currentState` contradicting the commit, or an invoice that takes no more
+ * money) is kept as `needs_attention`, never dropped. `ABORTED` or any other state records nothing.
  *
  * @param ctx - flow context
  * @param transferId - from the path
@@ -380,7 +380,7 @@ export function handleMojaloopNotification(
     );
   }
   const f = notificationFacts(n);
-  if (f.transferState !== 'COMMITTED' || (f.currentState !== undefined && f.currentState !== 'COMPLETED')) {
+  if (f.transferState !== 'COMMITTED') {
     ctx.log.info(
       {
         transferId,
@@ -399,13 +399,18 @@ export function handleMojaloopNotification(
   const invoice = f.invoiceCode === undefined ? undefined : ctx.repos.ledger.getInvoiceByCode(f.invoiceCode);
   let amount = '0';
   let currency: string | undefined;
-  let problem: string | undefined;
+  // The SDK derives currentState from the switch's transferState; a contradiction is kept for an operator (the
+  // switch said COMMITTED, so money may have moved), never applied to an invoice and never dropped.
+  let problem: string | undefined =
+    f.currentState !== undefined && f.currentState !== 'COMPLETED'
+      ? `committed transfer ${transferId} reported with currentState ${f.currentState}`
+      : undefined;
   try {
     const m = parseMojaloopAmount(f.amount, f.currency, 'amount');
     amount = m.amount;
     currency = m.currency;
   } catch {
-    problem = `committed transfer ${transferId}: the notification carries no readable amount`;
+    problem ??= `committed transfer ${transferId}: the notification carries no readable amount`;
   }
   const canonical = JSON.stringify({
     transferId,
