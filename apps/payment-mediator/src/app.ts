@@ -14,9 +14,16 @@ import {
 } from '@payment-layer/openhim-mediator';
 import { precompileFhirValidators } from '@payment-layer/fhir-util';
 import { drainPaymentOutbox, type PaymentFlowContext } from '@payment-layer/flows-payment';
-import { checkPaymentConfig, flowSettings, type PaymentEnv, type PaymentRemoteConfig } from './config';
+import {
+  checkPaymentConfig,
+  flowSettings,
+  mojaloopPayeeSettings,
+  type PaymentEnv,
+  type PaymentRemoteConfig,
+} from './config';
 import definition from '../mediator.json';
 import { hookRoutes } from './routes/hook';
+import { mojaloopRoutes } from './routes/mojaloop';
 import { paymentNoticeRoutes } from './routes/payment-notice';
 import { reconciliationRoutes } from './routes/reconciliation';
 import { reconcileRoutes } from './routes/reconcile';
@@ -98,6 +105,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(paymentNoticeRoutes);
   await app.register(reconciliationRoutes);
   await app.register(reconcileRoutes);
+  const mojaloopPayee = mojaloopPayeeSettings(env);
+  if (mojaloopPayee) {
+    await app.register(mojaloopRoutes, mojaloopPayee);
+  }
 
   // PaymentNotice, verification and premium steps run here, never in the request that recorded the payment:
   // the hook is answered at once and an openIMIS outage only delays the steps (they stay in the outbox).

@@ -7,7 +7,11 @@ import {
   type EnvSchema,
   type MediatorEnv,
 } from '@payment-layer/openhim-mediator';
-import type { PaymentFlowSettings, PremiumPayType } from '@payment-layer/flows-payment';
+import type {
+  MojaloopPayeeSettings,
+  PaymentFlowSettings,
+  PremiumPayType,
+} from '@payment-layer/flows-payment';
 
 /** Environment variables of the payment mediator (on top of the kit's). */
 export const PAYMENT_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA, UPSTREAM_ENV_SCHEMA, {
@@ -42,6 +46,30 @@ export const PAYMENT_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA
       description:
         'How many invoices have their PaymentNotice, verification or premium step in flight at once (calls to openIMIS and Fineract).',
     },
+    MOJALOOP_PAYEE_ID_TYPE: {
+      type: 'string',
+      default: 'BUSINESS',
+      pattern: '^(MSISDN|ACCOUNT_NO|EMAIL|PERSONAL_ID|BUSINESS|DEVICE|ACCOUNT_ID|IBAN|ALIAS)$',
+      description:
+        'Mojaloop party id type of the account mobile-money payers pay contributions to (BUSINESS, MSISDN, ACCOUNT_ID, …).',
+    },
+    MOJALOOP_PAYEE_ID_VALUE: {
+      type: 'string',
+      pattern: '^.{1,128}$',
+      description:
+        'Party id of that account (payers add the invoice code as sub-id); unset: the SDK backend routes /mojaloop/… are off.',
+    },
+    MOJALOOP_PAYEE_NAME: {
+      type: 'string',
+      default: 'openIMIS contributions',
+      pattern: '^.{1,128}$',
+      description: 'Display name payers see when they look the account up.',
+    },
+    MOJALOOP_DFSP_ID: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.-]{1,32}$',
+      description: "Our DFSP id on the scheme (the SDK's DFSP_ID), returned as the account's fspId.",
+    },
   },
 });
 
@@ -50,6 +78,10 @@ export interface PaymentEnv extends MediatorEnv, UpstreamEnv {
   FINERACT_HOOK_SECRET: string;
   OUTBOX_INTERVAL_MS: number;
   OUTBOX_CONCURRENCY: number;
+  MOJALOOP_PAYEE_ID_TYPE: string;
+  MOJALOOP_PAYEE_ID_VALUE?: string;
+  MOJALOOP_PAYEE_NAME: string;
+  MOJALOOP_DFSP_ID?: string;
 }
 
 /**
@@ -115,5 +147,23 @@ export function flowSettings(c: PaymentRemoteConfig): PaymentFlowSettings {
     noticeRecipient: c.noticeRecipient,
     mutationTimeoutMs: c.mutationTimeoutMs,
     maxVerifyAttempts: c.maxVerifyAttempts,
+  };
+}
+
+/**
+ * Our account on the Mojaloop scheme, when the SDK backend API is enabled (MOJALOOP_PAYEE_ID_VALUE set).
+ *
+ * @param env - validated environment
+ * @returns the payee settings, or undefined when Mojaloop payments are not taken
+ */
+export function mojaloopPayeeSettings(env: PaymentEnv): MojaloopPayeeSettings | undefined {
+  if (env.MOJALOOP_PAYEE_ID_VALUE === undefined) {
+    return undefined;
+  }
+  return {
+    idType: env.MOJALOOP_PAYEE_ID_TYPE,
+    idValue: env.MOJALOOP_PAYEE_ID_VALUE,
+    displayName: env.MOJALOOP_PAYEE_NAME,
+    fspId: env.MOJALOOP_DFSP_ID,
   };
 }

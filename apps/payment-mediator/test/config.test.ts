@@ -26,6 +26,10 @@ describe('payment mediator config', () => {
     const { FINERACT_HOOK_SECRET: _s, ...missing } = ENV;
     expect(() => loadPaymentEnv(missing)).toThrow(/FINERACT_HOOK_SECRET/);
     expect(() => loadPaymentEnv({ ...ENV, FINERACT_HOOK_SECRET: 'short' })).toThrow(/FINERACT_HOOK_SECRET/);
+    expect(() => loadPaymentEnv({ ...ENV, MOJALOOP_PAYEE_ID_TYPE: 'PHONE' })).toThrow(
+      /MOJALOOP_PAYEE_ID_TYPE/,
+    );
+    expect(() => loadPaymentEnv({ ...ENV, MOJALOOP_DFSP_ID: 'bad id!' })).toThrow(/MOJALOOP_DFSP_ID/);
   });
 
   it('registers a valid mediator with anchored channels and a public hook channel', () => {
@@ -42,6 +46,7 @@ describe('payment mediator config', () => {
       '^/fhir/PaymentNotice/?$',
       '^/fhir/PaymentReconciliation/?$',
       '^/sync/reconcile$',
+      '^/mojaloop/(parties/[^/]+/[^/]+(/[^/]+)?|quoterequests|transfers(/[0-9A-Za-z-]+)?)$',
     ]);
   });
 

@@ -29,7 +29,7 @@ describe('payment mediator end to end through the OpenHIM core simulator', () =>
       throw new Error('no core');
     }
     await h.app.mediator.registration?.waitUntilRegistered(10_000);
-    expect(core.getMediator(URN)?.version).toBe('1.0.0');
+    expect(core.getMediator(URN)?.version).toBe('1.1.0');
     expect(core.listChannels().map((c) => c.name)).toEqual(
       expect.arrayContaining([
         'Fineract payment hooks',

@@ -1,5 +1,6 @@
-// Local, strict stand-ins for OpenHIM core, openIMIS and Fineract, for tests, benchmarks and the demo.
+// Local, strict stand-ins for OpenHIM core, openIMIS, Fineract and the Mojaloop SDK, for tests, benchmarks and the demo.
 export * from './openhim';
 export * from './openimis';
 export * from './fineract';
+export * from './mojaloop';
 export * from './upstream-env';

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'mifos-mojaloop-client',
+  preset: '../../../jest.preset.cjs',
+  rootDir: __dirname,
+};
