@@ -26,9 +26,55 @@ export const LOG_REDACT_PATHS: readonly string[] = [
   '*.emailAddress',
 ];
 
+/** What replaces a query string in logged URLs. */
+export const REDACTED_QUERY = '[redacted]';
+
+/**
+ * A request URL as logs may show it: the path, and `?[redacted]` in place of any query string. Query strings carry
+ * secrets (the Fineract hook's `?secret=`, in any spelling of the route) and search parameters that name people, and
+ * no route needs them in a log line.
+ *
+ * @param url - the raw request URL (path and query)
+ * @returns the path, with the query replaced
+ */
+export function redactUrl(url: string | undefined): string | undefined {
+  if (url === undefined) {
+    return undefined;
+  }
+  const q = url.indexOf('?');
+  return q < 0 ? url : `${url.slice(0, q)}?${REDACTED_QUERY}`;
+}
+
+/** The request fields of a log line (Fastify's own, with the URL's query string redacted). */
+interface LoggedRequest {
+  method: string;
+  url: string | undefined;
+  host: string | undefined;
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+}
+
+function serializeRequest(req: {
+  method: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number } | null;
+}): LoggedRequest {
+  return {
+    method: req.method,
+    url: redactUrl(req.url),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
 /** Input of {@link mediatorServerOptions}. */
 export interface ServerOptionsInput {
   readonly logLevel?: string;
+  /** Where log lines go (default stdout); tests pass a stream they read. */
+  readonly stream?: NodeJS.WritableStream;
   /** Largest accepted request body in bytes. */
   readonly bodyLimit: number;
   /** Pretty logs for humans (only when stdout is a terminal). */
@@ -37,7 +83,7 @@ export interface ServerOptionsInput {
 
 /**
  * Fastify server options every mediator uses: OpenHIM's transaction id as the request id (`reqId` in logs), redacting pino
- * logger, body limit, and 503 while closing.
+ * logger (secret and personal fields, and every URL's query string), body limit, and 503 while closing.
  *
  * @param input - log level and limits
  * @returns options for `Fastify(...)`
@@ -56,7 +102,12 @@ export function mediatorServerOptions(input: ServerOptionsInput): {
         : {
             level: input.logLevel ?? 'info',
             redact: { paths: [...LOG_REDACT_PATHS], censor: '**********' },
-            ...(input.pretty === true ? { transport: { target: 'pino-pretty' } } : {}),
+            serializers: { req: serializeRequest },
+            ...(input.stream !== undefined
+              ? { stream: input.stream }
+              : input.pretty === true
+                ? { transport: { target: 'pino-pretty' } }
+                : {}),
           },
     requestIdHeader: 'x-openhim-transactionid',
     genReqId: () => randomUUID(),
