@@ -1,5 +1,6 @@
 import type { Invoice, Money as FhirMoney } from 'fhir/r4';
 import {
+  assertInvoiceLineItems,
   assertValidResource,
   getBusinessCode,
   getInvoiceKind,
@@ -115,6 +116,7 @@ export async function processInvoice(
   }
 
   const total = invoiceTotal(invoice, settings.currency);
+  assertInvoiceLineItems(invoice, total.currency);
   const code = getBusinessCode(invoice);
   if (code === undefined || code.trim() === '') {
     throw new ValidationError('Invoice has no code (identifier of type Code)', {

@@ -2,7 +2,7 @@ import type { PaymentNotice } from 'fhir/r4';
 import { Decimal } from 'decimal.js';
 import { NotFoundError, ValidationError } from '@payment-layer/shared-errors';
 import { assertValidResource, isUuid, parseReference } from '@payment-layer/fhir-util';
-import { parseDecimal } from '@payment-layer/shared-money';
+import { parseFhirMoney } from '@payment-layer/shared-money';
 import type { PaymentFlowContext } from './context';
 import { recordIncomingPayment, type PaymentOutcome } from './record';
 
@@ -61,15 +61,9 @@ export function handlePaymentNotice(ctx: PaymentFlowContext, resource: unknown):
       ],
     });
   }
-  // The schema guarantees a decimal value; it may be negative or zero (kept for an operator, never applied).
-  const value = notice.amount.value;
-  const amount = parseDecimal(value, { location: 'PaymentNotice.amount.value' });
-  const currency = notice.amount.currency;
-  if (currency === undefined) {
-    throw new ValidationError('PaymentNotice.amount.currency is required', {
-      issues: [{ message: 'required', location: 'PaymentNotice.amount.currency', code: 'required' }],
-    });
-  }
+  // Exact in its currency (an ISO 4217 code; more decimals than it has are refused, never rounded). The amount
+  // may be negative or zero: kept for an operator, never applied.
+  const { amount, currency } = parseFhirMoney(notice.amount, 'PaymentNotice.amount');
   const sourceTxnId = identifier.system ? `${identifier.system}|${identifier.value}` : identifier.value;
   const outcome = recordIncomingPayment(ctx, {
     source: 'fhir',
