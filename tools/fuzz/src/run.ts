@@ -178,7 +178,9 @@ export async function runBadInputFuzz(target: FuzzTarget, options: FuzzOptions):
     const personal = leaks(logged, target.personal);
     if (personal.length > 0) {
       report.personalDataFound += personal.length;
-      throw violation(c, status, `log holds personal data: ${personal.join(', ')}`);
+      const line = logged.split('\n').find((l) => personal.some((v) => l.includes(v))) ?? '';
+      const masked = personal.reduce((l, v) => l.split(v).join('<personal>'), line);
+      throw violation(c, status, `log holds personal data: ${masked.slice(0, 400)}`);
     }
   };
 

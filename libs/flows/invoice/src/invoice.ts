@@ -154,7 +154,11 @@ export async function processInvoice(
       .filter((c) => !c.applied)
       .map((c) => `${c.field} ${String(c.stored)} → ${String(c.incoming)}`)
       .join(', ');
-    ctx.log.warn({ openimisId, code, changes: what }, 'known invoice changed in openIMIS; flagged');
+    // Invoice codes embed the insuree's number (IV-<product>-<CHF id>-…): logs name the UUID and the fields only.
+    ctx.log.warn(
+      { openimisId, changed: upsert.changes.filter((c) => !c.applied).map((c) => c.field) },
+      'known invoice changed in openIMIS; flagged',
+    );
     throw new ConflictError(
       `invoice ${code} changed in openIMIS (${what}): flagged for an operator, not charged again`,
       {
@@ -199,7 +203,7 @@ export async function processInvoice(
     chargeId: applied.chargeId,
   });
   ctx.log.info(
-    { openimisId, code, fineractClientId: recipient.fineractClientId, fineractChargeId: applied.chargeId },
+    { openimisId, fineractClientId: recipient.fineractClientId, fineractChargeId: applied.chargeId },
     'invoice charged',
   );
   return {
