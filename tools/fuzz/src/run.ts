@@ -43,6 +43,8 @@ export interface FuzzReport {
   readonly byRoute: Record<string, number>;
   /** 4xx answers after which the simulators or the staging tables had changed (must stay 0). */
   stateChangesOn4xx: number;
+  /** 4xx answers (Fineract's 4xx → 422) after which Fineract kept a record of the refused command. */
+  fineractRefusalsRecorded: number;
   /** Log lines or audit rows holding a credential or a JWT (must stay 0). */
   secretsFound: number;
   /** Log lines or audit rows holding personal data of a request (must stay 0). */
@@ -112,6 +114,7 @@ export async function runBadInputFuzz(target: FuzzTarget, options: FuzzOptions):
     byKind: {},
     byRoute: {},
     stateChangesOn4xx: 0,
+    fineractRefusalsRecorded: 0,
     secretsFound: 0,
     personalDataFound: 0,
     fieldNamed: 0,
@@ -145,7 +148,11 @@ export async function runBadInputFuzz(target: FuzzTarget, options: FuzzOptions):
       throw violation(c, status, `server error: ${res.body.slice(0, 300)}`);
     }
     if (status >= 400) {
-      const changed = stateChanges(before, snapshotState(target.state));
+      const after = snapshotState(target.state);
+      if (after.fineractRejectedCommands > before.fineractRejectedCommands) {
+        report.fineractRefusalsRecorded++;
+      }
+      const changed = stateChanges(before, after);
       if (changed.length > 0) {
         report.stateChangesOn4xx++;
         throw violation(c, status, `state changed on a ${status}: ${changed.join(', ')}`);

@@ -9,8 +9,18 @@ export const TABLES_WRITTEN_ON_EVERY_REQUEST: ReadonlySet<string> = new Set(['au
 
 /** A comparable picture of everything a request could change. */
 export interface StateSnapshot {
-  /** Serialised state of the Fineract simulator's first tenant (clients, charges, transactions, idempotency, …). */
+  /**
+   * Serialised state of the Fineract simulator's first tenant (clients, charges, transactions, idempotency records
+   * of commands that ran, …).
+   */
   readonly fineract: string;
+  /**
+   * Idempotency records of commands Fineract refused (state `ERROR`). Fineract keeps one for every rejected
+   * command (its command-source table): a request whose data only Fineract can judge (an e-mail address over 100
+   * characters) leaves one behind with its 422 — a record of the refusal, not a change of any client or account.
+   * Counted apart, not compared.
+   */
+  readonly fineractRejectedCommands: number;
   /** Serialised openIMIS simulator store (resources, invoices, payments, policies, premiums, mutation logs). */
   readonly openimis: string;
   /** Row count of every staging table (but {@link TABLES_WRITTEN_ON_EVERY_REQUEST}). */
@@ -56,8 +66,14 @@ export function snapshotState(sources: StateSources): StateSnapshot {
       staging[name] = row.n;
     }
   }
+  const tenant = sources.fineract.state.tenant();
+  const refused = [...tenant.idempotency.values()].filter((e) => e.state === 'ERROR');
   return {
-    fineract: serialise(sources.fineract.state.tenant()),
+    fineract: serialise({
+      ...tenant,
+      idempotency: [...tenant.idempotency.entries()].filter(([, e]) => e.state !== 'ERROR'),
+    }),
+    fineractRejectedCommands: refused.length,
     openimis: serialise(sources.openimis.store),
     staging,
   };
