@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { operationOutcome } from './outcome';
 
 /** Paths redacted from every log line: credentials, tokens, and the personal data a FHIR/Fineract body holds. */
 export const LOG_REDACT_PATHS: readonly string[] = [
@@ -70,6 +72,22 @@ function serializeRequest(req: {
   };
 }
 
+/**
+ * Errors Fastify raises before routing (a malformed URL, a path parameter over the length limit) never reach the
+ * kit's error handler: answer them with an OperationOutcome too, with the framework's 4xx status.
+ */
+function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status =
+    typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500
+      ? error.statusCode
+      : 400;
+  const message = status === 414 ? 'a path segment of the URL is too long' : 'the request URL is malformed';
+  void reply
+    .code(status)
+    .type('application/fhir+json')
+    .send(JSON.stringify(operationOutcome('error', status === 414 ? 'too-long' : 'invalid', message)));
+}
+
 /** Input of {@link mediatorServerOptions}. */
 export interface ServerOptionsInput {
   readonly logLevel?: string;
@@ -94,6 +112,7 @@ export function mediatorServerOptions(input: ServerOptionsInput): {
   genReqId: () => string;
   bodyLimit: number;
   return503OnClosing: boolean;
+  frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void;
 } {
   return {
     logger:
@@ -113,5 +132,6 @@ export function mediatorServerOptions(input: ServerOptionsInput): {
     genReqId: () => randomUUID(),
     bodyLimit: input.bodyLimit,
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
   };
 }

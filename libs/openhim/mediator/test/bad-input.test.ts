@@ -30,6 +30,7 @@ async function buildApp(stream: Writable): Promise<FastifyInstance> {
       properties: {},
     }),
   );
+  app.get('/fhir/Patient/:id', async (_request, reply) => reply.sendResult({ httpStatus: 200, body: {} }));
   app.post('/payments/fineract/hook', { config: { public: true }, logLevel: 'warn' }, async (_r, reply) =>
     reply.sendResult({ httpStatus: 200, body: {} }),
   );
@@ -119,5 +120,15 @@ describe('mediator kit: bad input', () => {
     expect(redactUrl('/a?b=c')).toBe('/a?[redacted]');
     expect(redactUrl('/a?')).toBe('/a?[redacted]');
     expect(redactUrl(undefined)).toBeUndefined();
+  });
+
+  it('answers a URL Fastify refuses before routing (a path parameter over its limit) with an OperationOutcome', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: `/fhir/Patient/${'a'.repeat(5000)}`,
+      headers: { authorization: auth },
+    });
+    expect(res.statusCode).toBe(414);
+    expect(res.json<{ resourceType: string }>().resourceType).toBe('OperationOutcome');
   });
 });
