@@ -6,6 +6,9 @@ import { parseFhirMoney } from '@payment-layer/shared-money';
 import type { PaymentFlowContext } from './context';
 import { recordIncomingPayment, type PaymentOutcome } from './record';
 
+/** Longest payment identifier (`system|value`) the ledger keeps. */
+const MAX_PAYMENT_ID_LENGTH = 255;
+
 /** Result of {@link handlePaymentNotice}. */
 export interface PaymentNoticeOutcome extends PaymentOutcome {
   /** openIMIS invoice/bill UUID the notice pays. */
@@ -65,6 +68,22 @@ export function handlePaymentNotice(ctx: PaymentFlowContext, resource: unknown):
   // may be negative or zero: kept for an operator, never applied.
   const { amount, currency } = parseFhirMoney(notice.amount, 'PaymentNotice.amount');
   const sourceTxnId = identifier.system ? `${identifier.system}|${identifier.value}` : identifier.value;
+  // The ledger keys payments by this id (at most 255 characters): refuse a longer one naming the FHIR element.
+  if (sourceTxnId.length > MAX_PAYMENT_ID_LENGTH) {
+    const at = notice.identifier?.indexOf(identifier) ?? 0;
+    throw new ValidationError(
+      `PaymentNotice.identifier system and value together exceed ${MAX_PAYMENT_ID_LENGTH} characters`,
+      {
+        issues: [
+          {
+            message: `system|value must be at most ${MAX_PAYMENT_ID_LENGTH} characters`,
+            location: `PaymentNotice.identifier[${at}].value`,
+            code: 'too-long',
+          },
+        ],
+      },
+    );
+  }
   const outcome = recordIncomingPayment(ctx, {
     source: 'fhir',
     sourceTxnId,
