@@ -45,7 +45,15 @@ const ROUTES: FuzzRoute[] = [
     auth: 'basic',
     seed: patient,
   },
-  { name: 'insuree POST /fhir/Group', method: 'POST', path: '/fhir/Group', auth: 'basic', seed: group },
+  {
+    name: 'insuree POST /fhir/Group',
+    method: 'POST',
+    path: '/fhir/Group',
+    auth: 'basic',
+    seed: group,
+    // group-to-group.mapping.json: name = "{name} ({identifier(Code).value})", limited to 100 characters.
+    reportedWith: { identifier: ['name'] },
+  },
   { name: 'insuree POST /fhir (Bundle)', method: 'POST', path: '/fhir', auth: 'basic', seed: bundle },
   {
     name: 'insuree POST /fhir/Patient (Bundle)',

@@ -13,6 +13,12 @@ export interface FuzzRoute {
   readonly seed?: unknown;
   /** Query parameters the route reads (each is fuzzed with bad values). */
   readonly queryParams?: readonly string[];
+  /**
+   * Elements a mapping combines into one Fineract field, by the path prefix of the element made bad: a 400 may name
+   * the mapped field's own source instead (e.g. `{ identifier: ['name'] }` — the group name template holds the
+   * Code identifier, and a too-long result is reported at `Group.name`).
+   */
+  readonly reportedWith?: Readonly<Record<string, readonly string[]>>;
   /** Extra headers every request carries (the hook's Fineract headers). */
   readonly headers?: Readonly<Record<string, string>>;
 }

@@ -163,7 +163,10 @@ export async function runBadInputFuzz(target: FuzzTarget, options: FuzzOptions):
           throw violation(c, status, `answer is not an OperationOutcome: ${res.body.slice(0, 200)}`);
         }
         if (status === 400 && c.kind === 'field' && c.field !== undefined) {
-          if (namesField(outcome, c.field)) {
+          const also = Object.entries(c.route.reportedWith ?? {})
+            .filter(([prefix]) => c.field?.startsWith(prefix) === true)
+            .flatMap(([, names]) => names);
+          if ([c.field, ...also].some((f) => namesField(outcome, f))) {
             report.fieldNamed++;
           } else {
             report.fieldNotNamed++;
