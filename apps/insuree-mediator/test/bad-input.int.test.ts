@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { startFuzzStack, type FuzzStack } from '@payment-layer/fuzz';
 import { buildApp } from '../src/app';
@@ -25,6 +27,14 @@ describe('insuree mediator: malformed Bundles and deep bodies are a 400, not a 5
       'Bundle.entry[0].resource',
     ],
     ['/fhir', '{"resourceType":"Bundle","type":"batch","entry":[{},[]]}', 'Bundle.entry[1]'],
+    [
+      '/fhir/Group',
+      JSON.stringify({
+        ...(JSON.parse(readFileSync(join(__dirname, 'fixtures/group-family.fhir.json'), 'utf8')) as object),
+        member: [{ entity: { reference: 'Patient/not-a-uuid' } }],
+      }),
+      'Group.member[0].entity',
+    ],
     ['/fhir/Patient', `${'{"extension":['.repeat(2000)}1${']}'.repeat(2000)}`, undefined],
   ])('POST %s (body %#) → 400', async (url, payload, location) => {
     const res = await app.inject({

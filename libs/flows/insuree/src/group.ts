@@ -1,5 +1,5 @@
 import type { Group } from 'fhir/r4';
-import { assertValidResource, getOpenImisUuid, parseReference } from '@payment-layer/fhir-util';
+import { assertValidResource, getOpenImisUuid, isUuid, parseReference } from '@payment-layer/fhir-util';
 import {
   isDuplicateError,
   type GroupCreateRequest,
@@ -129,7 +129,8 @@ async function resolveMembers(
   for (const [i, member] of (group.member ?? []).entries()) {
     const location = `Group.member[${i}].entity`;
     const ref = parseReference(member.entity);
-    if (ref.resourceType !== 'Patient' || !ref.id) {
+    // openIMIS insurees are UUIDs; anything else cannot be looked up or linked (the staging keys are UUIDs).
+    if (ref.resourceType !== 'Patient' || !ref.id || !isUuid(ref.id)) {
       throw new ValidationError(`family member must reference a Patient`, {
         issues: [{ message: 'must reference Patient/<uuid>', location }],
       });
