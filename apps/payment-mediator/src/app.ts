@@ -33,6 +33,8 @@ export interface BuildAppOptions {
   readonly env: PaymentEnv;
   /** Log to stdout (default: the env's LOG_LEVEL); tests pass 'silent'. */
   readonly logLevel?: string;
+  /** Where log lines go (default stdout); tests read them to prove nothing secret or personal is logged. */
+  readonly logStream?: NodeJS.WritableStream;
   /** Start the outbox worker (default true); tests run `runDuePaymentSteps(app.payment)` themselves. */
   readonly outboxWorker?: boolean;
   /** Source of "now" for the flow (tests move it forward to make retries due). */
@@ -61,6 +63,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ...kit.server,
       logLevel: options.logLevel ?? env.LOG_LEVEL,
       pretty: process.stdout.isTTY,
+      ...(options.logStream ? { stream: options.logStream } : {}),
     }),
     ...(kit.https ? { https: kit.https } : {}),
   });

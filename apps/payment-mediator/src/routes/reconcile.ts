@@ -31,10 +31,10 @@ export async function reconcileRoutes(app: FastifyInstance): Promise<void> {
     }
     const q = (request.query ?? {}) as Record<string, unknown>;
     const now = app.payment.now ? app.payment.now() : new Date();
-    const from =
-      typeof q.from === 'string' ? q.from : new Date(now.getTime() - 7 * DAY_MS).toISOString().slice(0, 10);
-    const to = typeof q.to === 'string' ? q.to : new Date(now.getTime() + DAY_MS).toISOString().slice(0, 10);
-    running = reconcile(app.payment, { from, to });
+    // A bound given in any other shape (repeated, empty) is checked and refused, never replaced by the default.
+    const from = q.from ?? new Date(now.getTime() - 7 * DAY_MS).toISOString().slice(0, 10);
+    const to = q.to ?? new Date(now.getTime() + DAY_MS).toISOString().slice(0, 10);
+    running = reconcile(app.payment, { from, to } as { from: string; to: string });
     try {
       const r = await running;
       const open = r.discrepancies.filter((d) => !d.repaired);

@@ -1,2 +1,3 @@
 export * from './openimis-profile';
 export * from './validation';
+export * from './bundle';

@@ -522,3 +522,26 @@ export function isContributionInvoice(invoice: Pick<Invoice, 'type'>): boolean {
   const kind = getInvoiceKind(invoice);
   return kind?.category === 'invoice' && kind.code === 'contribution';
 }
+
+/**
+ * Checks the amounts of an Invoice's line items (`lineItem[].priceComponent[].amount`), which the schema only
+ * types as decimals: each must be an exact amount (finite, no more decimals than the currency has) greater than
+ * zero, in the invoice's currency. openIMIS writes one `base` component per line with the line's positive total;
+ * a zero, negative or overflowing line is a corrupt invoice, not one to charge.
+ *
+ * @param invoice - a schema-valid Invoice
+ * @param currency - the currency of the invoice total (ISO 4217)
+ * @throws ValidationError naming the element, e.g. `Invoice.lineItem[0].priceComponent[1].amount.value`
+ */
+export function assertInvoiceLineItems(invoice: Pick<Invoice, 'lineItem'>, currency: string): void {
+  (invoice.lineItem ?? []).forEach((line, i) => {
+    (line.priceComponent ?? []).forEach((component, j) => {
+      if (component.amount !== undefined) {
+        parseFhirMoney(component.amount, `Invoice.lineItem[${i}].priceComponent[${j}].amount`, {
+          currency,
+          positive: true,
+        });
+      }
+    });
+  });
+}

@@ -1,7 +1,11 @@
 import type { FhirResource } from 'fhir/r4';
 import { ValidationError, type IssueDetail } from '@payment-layer/shared-errors';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from './validation/depth';
 import { ajvErrorsToIssues, joinLocation } from './validation/issues';
 import { fhirSchemaRegistry } from './validation/schema';
+
+export { exceedsJsonDepth, MAX_JSON_DEPTH } from './validation/depth';
+export { fhirTextProblem, isCalendarDate, type FhirTextProblem } from './validation/schema';
 
 /**
  * Resource types the payment layer accepts as input, at the top level or as Bundle entries. Resources
@@ -89,6 +93,18 @@ export function validateResource(
       });
       return { valid: false, issues };
     }
+  }
+  // The schema validator recurses per level: a body nested thousands deep would overflow the stack (a 500).
+  if (exceedsJsonDepth(resource, MAX_JSON_DEPTH)) {
+    issues.push({
+      location:
+        isRecord(resource) && typeof resource.resourceType === 'string'
+          ? safeName(resource.resourceType)
+          : 'resourceType',
+      message: `Elements are nested more than ${MAX_JSON_DEPTH} levels deep`,
+      code: 'too-long',
+    });
+    return { valid: false, issues };
   }
   validateInto(resource, '', accepted, issues, 0);
   if (issues.length > MAX_VALIDATION_ISSUES) {

@@ -1,5 +1,6 @@
 import type { Bundle, BundleEntry, OperationOutcome } from 'fhir/r4';
 import { errorToOutcomeParts, type ErrorOutcome } from '@payment-layer/flows-insuree';
+import { assertProcessableBundle } from '@payment-layer/fhir-util';
 import { ValidationError } from '@payment-layer/shared-errors';
 import type { InvoiceFlowContext } from './context';
 import { processInvoice, type InvoiceProcessResult } from './invoice';
@@ -44,7 +45,7 @@ export async function processInvoiceBundle(
   ctx: InvoiceFlowContext,
   resource: unknown,
 ): Promise<InvoiceBundleResult> {
-  const bundle = checkBundle(resource);
+  const bundle = assertProcessableBundle(resource);
   const entries = bundle.entry ?? [];
   const results: InvoiceEntryResult[] = [];
   for (const [i, e] of entries.entries()) {
@@ -112,24 +113,4 @@ function informational(text: string): OperationOutcome {
     resourceType: 'OperationOutcome',
     issue: [{ severity: 'information', code: 'informational', diagnostics: text }],
   };
-}
-
-function checkBundle(resource: unknown): Bundle {
-  const b = resource as Partial<Bundle> | null;
-  if (!b || typeof b !== 'object' || b.resourceType !== 'Bundle') {
-    throw new ValidationError('expected a Bundle', {
-      issues: [{ message: 'expected a Bundle', location: 'Bundle.resourceType' }],
-    });
-  }
-  if (!['batch', 'transaction', 'searchset', 'collection'].includes(String(b.type))) {
-    throw new ValidationError('Bundle.type must be batch, transaction, searchset or collection', {
-      issues: [{ message: 'must be batch, transaction, searchset or collection', location: 'Bundle.type' }],
-    });
-  }
-  if (b.entry !== undefined && !Array.isArray(b.entry)) {
-    throw new ValidationError('Bundle.entry must be an array', {
-      issues: [{ message: 'must be an array', location: 'Bundle.entry' }],
-    });
-  }
-  return b as Bundle;
 }

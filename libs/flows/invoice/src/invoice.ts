@@ -1,5 +1,6 @@
 import type { Invoice, Money as FhirMoney } from 'fhir/r4';
 import {
+  assertInvoiceLineItems,
   assertValidResource,
   getBusinessCode,
   getInvoiceKind,
@@ -124,6 +125,7 @@ export async function processInvoice(
   }
 
   const total = invoiceTotal(invoice, settings.currency);
+  assertInvoiceLineItems(invoice, total.currency);
   const code = getBusinessCode(invoice);
   if (code === undefined || code.trim() === '') {
     throw new ValidationError('Invoice has no code (identifier of type Code)', {
@@ -164,7 +166,11 @@ export async function processInvoice(
       .filter((c) => !c.applied)
       .map((c) => `${c.field} ${String(c.stored)} → ${String(c.incoming)}`)
       .join(', ');
-    ctx.log.warn({ openimisId, code, changes: what }, 'known invoice changed in openIMIS; flagged');
+    // Invoice codes embed the insuree's number (IV-<product>-<CHF id>-…): logs name the UUID and the fields only.
+    ctx.log.warn(
+      { openimisId, changed: upsert.changes.filter((c) => !c.applied).map((c) => c.field) },
+      'known invoice changed in openIMIS; flagged',
+    );
     throw new ConflictError(
       `invoice ${code} changed in openIMIS (${what}): flagged for an operator, not charged again`,
       {
@@ -206,7 +212,7 @@ export async function processInvoice(
     chargeId: applied.chargeId,
   });
   ctx.log.info(
-    { openimisId, code, fineractClientId: recipient.fineractClientId, fineractChargeId: applied.chargeId },
+    { openimisId, fineractClientId: recipient.fineractClientId, fineractChargeId: applied.chargeId },
     'invoice charged',
   );
   return {

@@ -2,9 +2,12 @@ import type { PaymentNotice } from 'fhir/r4';
 import { Decimal } from 'decimal.js';
 import { ConflictError, NotFoundError, ValidationError } from '@payment-layer/shared-errors';
 import { assertValidResource, isUuid, parseReference } from '@payment-layer/fhir-util';
-import { parseDecimal } from '@payment-layer/shared-money';
+import { parseFhirMoney } from '@payment-layer/shared-money';
 import type { PaymentFlowContext } from './context';
 import { recordIncomingPayment, type PaymentOutcome } from './record';
+
+/** Longest payment identifier (`system|value`) the ledger keeps. */
+const MAX_PAYMENT_ID_LENGTH = 255;
 
 /** Result of {@link handlePaymentNotice}. */
 export interface PaymentNoticeOutcome extends PaymentOutcome {
@@ -75,16 +78,26 @@ export function handlePaymentNotice(ctx: PaymentFlowContext, resource: unknown):
       ],
     });
   }
-  // The schema guarantees a decimal value; it may be negative or zero (kept for an operator, never applied).
-  const value = notice.amount.value;
-  const amount = parseDecimal(value, { location: 'PaymentNotice.amount.value' });
-  const currency = notice.amount.currency;
-  if (currency === undefined) {
-    throw new ValidationError('PaymentNotice.amount.currency is required', {
-      issues: [{ message: 'required', location: 'PaymentNotice.amount.currency', code: 'required' }],
-    });
-  }
+  // Exact in its currency (an ISO 4217 code; more decimals than it has are refused, never rounded). The amount
+  // may be negative or zero: kept for an operator, never applied.
+  const { amount, currency } = parseFhirMoney(notice.amount, 'PaymentNotice.amount');
   const sourceTxnId = identifier.system ? `${identifier.system}|${identifier.value}` : identifier.value;
+  // The ledger keys payments by this id (at most 255 characters): refuse a longer one naming the FHIR element.
+  if (sourceTxnId.length > MAX_PAYMENT_ID_LENGTH) {
+    const at = notice.identifier?.indexOf(identifier) ?? 0;
+    throw new ValidationError(
+      `PaymentNotice.identifier system and value together exceed ${MAX_PAYMENT_ID_LENGTH} characters`,
+      {
+        issues: [
+          {
+            message: `system|value must be at most ${MAX_PAYMENT_ID_LENGTH} characters`,
+            location: `PaymentNotice.identifier[${at}].value`,
+            code: 'too-long',
+          },
+        ],
+      },
+    );
+  }
   const outcome = recordIncomingPayment(ctx, {
     source: 'fhir',
     sourceTxnId,

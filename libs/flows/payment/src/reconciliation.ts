@@ -3,6 +3,7 @@ import { Decimal } from 'decimal.js';
 import { ValidationError } from '@payment-layer/shared-errors';
 import type { Money as FhirMoney } from 'fhir/r4';
 import { isCurrencyCode } from '@payment-layer/shared-money';
+import { isCalendarDate } from '@payment-layer/fhir-util';
 import type {
   InvoiceState,
   LedgerInvoice,
@@ -38,7 +39,8 @@ const PAGE = 1000;
 export function checkPeriod(period: Partial<Period>): Period {
   for (const key of ['from', 'to'] as const) {
     const v = period[key];
-    if (typeof v !== 'string' || !BOUND_RE.test(v) || Number.isNaN(Date.parse(v))) {
+    // Date.parse rolls 2023-02-30 over to 2 March: the calendar check refuses it instead.
+    if (typeof v !== 'string' || !BOUND_RE.test(v) || Number.isNaN(Date.parse(v)) || !isCalendarDate(v)) {
       throw new ValidationError(`${key} must be YYYY-MM-DD or an ISO-8601 UTC timestamp`, {
         issues: [{ message: 'invalid period bound', location: key, code: 'value' }],
       });

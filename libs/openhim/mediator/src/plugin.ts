@@ -10,6 +10,7 @@ import {
   ValidationError,
   type IssueDetail,
 } from '@payment-layer/shared-errors';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '@payment-layer/fhir-util';
 import { runWithOrchestrations, type OrchestrationScope } from '@payment-layer/shared-http';
 import type { Dispatcher } from 'undici';
 import { isCallerAuthenticated, type CallerAuth } from './caller-auth';
@@ -239,8 +240,26 @@ async function mediatorKitPlugin(app: FastifyInstance, opts: MediatorKitOptions)
   } satisfies MediatorKit);
   app.decorateRequest('orchestrationScope', undefined);
 
-  // FHIR media types parse like JSON (with prototype-poisoning protection).
-  app.addContentTypeParser(FHIR_TYPES, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // JSON and the FHIR media types parse alike (with prototype-poisoning protection), and a body nested deeper
+  // than any resource is refused here, before a recursive validator or serialiser can overflow the stack on it.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(
+    ['application/json', ...FHIR_TYPES],
+    { parseAs: 'string' },
+    (request, body, done) => {
+      void parseJson(request, body as string, (err, value) => {
+        if (err) {
+          done(err, undefined);
+        } else if (exceedsJsonDepth(value, MAX_JSON_DEPTH)) {
+          const message = `request body is nested more than ${MAX_JSON_DEPTH} levels deep`;
+          done(new ValidationError(message, { issues: [{ message, code: 'too-long' }] }), undefined);
+        } else {
+          done(null, value);
+        }
+      });
+    },
+  );
 
   app.addHook('onRequest', async (request, reply) => {
     request.orchestrationScope = undefined;

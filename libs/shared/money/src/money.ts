@@ -211,15 +211,25 @@ export function money(amount: string, currency: string): Money {
   return parseAmount(amount, currency);
 }
 
+/** Options of {@link parseFhirMoney}: rules an amount must meet beyond being exact in a known currency. */
+export interface FhirMoneyRules {
+  /** The only currency accepted (e.g. the deployment's configured one); another one is a 400 naming `.currency`. */
+  readonly currency?: string;
+  /** The amount must be greater than zero (a charge, a line item); zero or negative is a 400 naming `.value`. */
+  readonly positive?: boolean;
+}
+
 /**
- * Parses a FHIR `Money` element (`{ value, currency }`) as found in openIMIS resources.
+ * Parses a FHIR `Money` element (`{ value, currency }`) as found in openIMIS resources. The value must be exact in
+ * its currency: more decimals than the currency's minor units (`10.001` USD) are refused, never rounded.
  *
  * @param input - the parsed FHIR element
  * @param location - FHIRPath-like location of the element, e.g. `Invoice.totalGross`
+ * @param rules - expected currency and sign
  * @returns canonical {@link Money}
- * @throws ValidationError when the element, its value or its currency is missing or invalid
+ * @throws ValidationError when the element, its value or its currency is missing or invalid, or breaks a rule
  */
-export function parseFhirMoney(input: unknown, location = 'Money'): Money {
+export function parseFhirMoney(input: unknown, location = 'Money', rules: FhirMoneyRules = {}): Money {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw invalid('Money is required', location, 'required');
   }
@@ -230,10 +240,17 @@ export function parseFhirMoney(input: unknown, location = 'Money'): Money {
   if (!isCurrencyCode(currency)) {
     currencyMinorUnits(currency, `${location}.currency`);
   }
+  if (rules.currency !== undefined && currency !== rules.currency) {
+    throw new CurrencyMismatchError(rules.currency, currency as string, `${location}.currency`);
+  }
   if (value === undefined || value === null) {
     throw invalid('Money.value is required', `${location}.value`, 'required');
   }
-  return parseAmount(value, currency as string, `${location}.value`);
+  const m = parseAmount(value, currency as string, `${location}.value`);
+  if (rules.positive === true && !isPositive(m)) {
+    throw invalid(`${location}.value must be greater than zero`, `${location}.value`);
+  }
+  return m;
 }
 
 /**

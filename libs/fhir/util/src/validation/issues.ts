@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { IssueCode, IssueDetail } from '@payment-layer/shared-errors';
-import { REQUIRED_PRIMITIVES_KEYWORD } from './schema';
+import { FHIR_TEXT_KEYWORD, REQUIRED_PRIMITIVES_KEYWORD } from './schema';
 
 /**
  * What each FHIR primitive expects, used instead of ajv's "must match pattern ..." (which would echo a 200-character
@@ -29,6 +29,14 @@ const PRIMITIVE_RULES: Readonly<Record<string, string>> = {
   time: 'is not a valid FHIR time (hh:mm:ss[.fff])',
 };
 
+/** Messages of the {@link FHIR_TEXT_KEYWORD} problems (the value itself is never echoed). */
+const TEXT_PROBLEMS: Readonly<Record<string, string>> = {
+  'control-character':
+    'must not contain control characters (only tab, carriage return and line feed are allowed below U+0020)',
+  'lone-surrogate': 'must be valid Unicode text (it contains an unpaired surrogate)',
+  calendar: 'is not a day of the calendar (e.g. 30 February)',
+};
+
 const JSON_TYPE_NAMES: Readonly<Record<string, string>> = {
   array: 'an array',
   object: 'an object',
@@ -42,6 +50,7 @@ const JSON_TYPE_NAMES: Readonly<Record<string, string>> = {
 /** When several errors point at one element, the most telling one wins (lower is better). */
 const KEYWORD_RANK: Readonly<Record<string, number>> = {
   type: 0,
+  [FHIR_TEXT_KEYWORD]: 1,
   const: 1,
   enum: 1,
   pattern: 2,
@@ -127,6 +136,16 @@ function toCandidate(
         message: `Missing required element '${name}'`,
         code: 'required',
         rank: 0,
+      };
+    }
+    case FHIR_TEXT_KEYWORD: {
+      const problem = (params as { problem?: unknown }).problem;
+      const primitive = stringParam((params as { primitive?: unknown }).primitive);
+      return {
+        location,
+        message: `${element} ${TEXT_PROBLEMS[String(problem)] ?? PRIMITIVE_RULES[primitive] ?? 'is not valid FHIR text'}`,
+        code: 'value',
+        rank,
       };
     }
     case 'type': {
@@ -254,6 +273,9 @@ function valueAt(data: unknown, segments: readonly string[]): unknown {
 function describeJsonType(value: unknown): string {
   if (value === null) {
     return 'null';
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return 'a number out of range (not a finite number)';
   }
   if (Array.isArray(value)) {
     return 'an array';

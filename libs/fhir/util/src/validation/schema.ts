@@ -35,7 +35,8 @@ export class FhirSchemaRegistry {
       }
     }
     this.primitiveByPattern = byPattern;
-    this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+    // strictNumbers: `1e309` parses to Infinity, which JSON Schema's `number` would otherwise accept as a decimal.
+    this.ajv = new Ajv({ strict: false, strictNumbers: true, allErrors: true, validateSchema: false });
     this.ajv.addMetaSchema(draft06MetaSchema);
     this.ajv.addKeyword({
       keyword: REQUIRED_PRIMITIVES_KEYWORD,
@@ -43,6 +44,13 @@ export class FhirSchemaRegistry {
       schemaType: 'array',
       errors: true,
       validate: validateRequiredPrimitives,
+    });
+    this.ajv.addKeyword({
+      keyword: FHIR_TEXT_KEYWORD,
+      type: 'string',
+      schemaType: 'string',
+      errors: true,
+      validate: validateFhirText,
     });
     this.ajv.addSchema(patchSchema(schemaFile, byPattern));
   }
@@ -80,7 +88,9 @@ export class FhirSchemaRegistry {
  * - arrays must not be empty (http://hl7.org/fhir/R4/json.html: "no empty arrays");
  * - every complex type and resource gets `type: object` (the schema omits it, so a string passed as a HumanName);
  * - `integer`, `unsignedInt` and `positiveInt` get the integer type and range the schema only states as a
- *   `pattern` (which JSON Schema ignores for numbers), so `1.5` or `-1` no longer pass as a count.
+ *   `pattern` (which JSON Schema ignores for numbers), so `1.5` or `-1` no longer pass as a count;
+ * - every string primitive gets {@link FHIR_TEXT_KEYWORD}: no control characters, no unpaired surrogates, and
+ *   calendar dates only (the patterns let `\u0001` and `2023-02-30` through).
  *
  * @param file - the parsed `fhir.schema.json`
  * @returns the schema to register with ajv
@@ -91,6 +101,11 @@ function patchSchema(file: FhirSchemaFile, primitiveByPattern: ReadonlyMap<strin
     const integer = INTEGER_TYPES[name];
     if (integer) {
       definitions[name] = { ...def, ...integer };
+      continue;
+    }
+    if (def.type === 'string') {
+      // Every string primitive (string, code, id, uri, date, …, and xhtml): the text rules of json.html#primitive.
+      definitions[name] = { ...def, [FHIR_TEXT_KEYWORD]: name };
       continue;
     }
     const properties = def.properties as Record<string, AnySchemaObject> | undefined;
@@ -120,7 +135,12 @@ function patchInlinePrimitives(
     const pattern = prop.pattern as unknown;
     const primitive = typeof pattern === 'string' ? primitiveByPattern.get(pattern) : undefined;
     const integer = primitive ? INTEGER_TYPES[primitive] : undefined;
-    const patched = integer && prop.type === 'number' ? { ...prop, ...integer } : prop;
+    const patched =
+      integer && prop.type === 'number'
+        ? { ...prop, ...integer }
+        : prop.type === 'string'
+          ? { ...prop, [FHIR_TEXT_KEYWORD]: primitive ?? 'string' }
+          : prop;
     if (patched.type !== 'array') {
       out[name] = patched;
     } else if (name.startsWith('_')) {
@@ -222,6 +242,79 @@ const validateRequiredPrimitives: RequiredPrimitivesValidator = (schema, data) =
     params: { missingProperty: name },
   }));
   return missing.length === 0;
+};
+
+/**
+ * Custom keyword on string primitives (its value is the primitive's name): the rules of
+ * http://hl7.org/fhir/R4/datatypes.html#string that the schema's patterns do not state — no characters below
+ * U+0020 other than tab, CR and LF (`\S` in the patterns matches them), no unpaired UTF-16 surrogates (not Unicode
+ * text; they cannot be stored or sent on as UTF-8) — and, for date, dateTime and instant, a day that exists in the
+ * calendar (the patterns accept `2023-02-30`).
+ */
+export const FHIR_TEXT_KEYWORD = 'fhirText';
+
+/** Characters FHIR strings may not hold: C0 controls except tab, LF and CR. */
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})/;
+const DATED_PRIMITIVES = new Set(['date', 'dateTime', 'instant']);
+
+/**
+ * Whether `YYYY-MM-DD` at the start of a value names a real day (the Gregorian calendar, as FHIR dates use).
+ *
+ * @param value - a date, dateTime or instant (shorter partial dates have no day to check)
+ * @returns false for `2023-02-30`, `2021-04-31`, `1900-02-29`
+ */
+export function isCalendarDate(value: string): boolean {
+  const m = DATE_PREFIX.exec(value);
+  if (!m) {
+    return true;
+  }
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return days !== undefined && day >= 1 && day <= days;
+}
+
+/** Why a text breaks the FHIR string rules, or undefined when it does not. */
+export type FhirTextProblem = 'control-character' | 'lone-surrogate' | 'calendar';
+
+/**
+ * Checks a string against the FHIR text rules of {@link FHIR_TEXT_KEYWORD}.
+ *
+ * @param value - the string
+ * @param primitive - its FHIR primitive type (dates are also checked against the calendar)
+ * @returns the problem, or undefined when the text is acceptable
+ */
+export function fhirTextProblem(value: string, primitive = 'string'): FhirTextProblem | undefined {
+  if (FORBIDDEN_CONTROL.test(value)) {
+    return 'control-character';
+  }
+  if (LONE_SURROGATE.test(value)) {
+    return 'lone-surrogate';
+  }
+  if (DATED_PRIMITIVES.has(primitive) && !isCalendarDate(value)) {
+    return 'calendar';
+  }
+  return undefined;
+}
+
+interface FhirTextValidator {
+  (schema: string, data: string): boolean;
+  errors?: Partial<ErrorObject>[];
+}
+
+const validateFhirText: FhirTextValidator = (schema, data) => {
+  const problem = fhirTextProblem(data, schema);
+  validateFhirText.errors =
+    problem === undefined
+      ? []
+      : [{ keyword: FHIR_TEXT_KEYWORD, message: problem, params: { primitive: schema, problem } }];
+  return problem === undefined;
 };
 
 let registry: FhirSchemaRegistry | undefined;
