@@ -106,7 +106,8 @@ export const MEDIATOR_ENV_SCHEMA: EnvSchema = {
     OPENHIM_INSTALL_CHANNELS: {
       type: 'boolean',
       default: true,
-      description: 'Install the default channels that do not exist yet in core after registering.',
+      description:
+        "After registering, install the default channels core lacks and set this mediator's route host, port and credentials in the installed ones (nothing else of a channel is changed).",
     },
   },
 };

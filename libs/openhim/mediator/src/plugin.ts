@@ -12,7 +12,7 @@ import {
 } from '@payment-layer/shared-errors';
 import { runWithOrchestrations, type OrchestrationScope } from '@payment-layer/shared-http';
 import type { Dispatcher } from 'undici';
-import { isCallerAuthenticated, type CallerAuth } from './caller-auth';
+import { checkCaller, type CallerAuth } from './caller-auth';
 import {
   resolveMediatorDefinition,
   validateMediatorDefinition,
@@ -236,10 +236,9 @@ async function mediatorKitPlugin(app: FastifyInstance, opts: MediatorKitOptions)
     if (request.routeOptions.config?.public === true || OPEN_PATHS.has(request.url.split('?')[0] ?? '')) {
       return;
     }
-    if (!isCallerAuthenticated(request.raw, opts.auth)) {
-      throw new AuthenticationError(
-        'credentials required: configure the OpenHIM route username and password',
-      );
+    const caller = checkCaller(request.raw, opts.auth);
+    if (!caller.ok) {
+      throw new AuthenticationError(caller.reason);
     }
   });
 

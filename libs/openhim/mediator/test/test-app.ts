@@ -52,7 +52,10 @@ export async function buildTestApp(options: {
   openhim?: OpenHimConnectionOptions;
   port?: number;
   bodyLimit?: number;
+  /** Route credentials core must present (default {@link CLIENT}). */
+  client?: { username: string; password: string };
 }): Promise<FastifyInstance> {
+  const client = options.client ?? CLIENT;
   const app = Fastify(
     mediatorServerOptions({ logLevel: 'silent', bodyLimit: options.bodyLimit ?? 64 * 1024 }),
   );
@@ -67,8 +70,8 @@ export async function buildTestApp(options: {
     endpoint: {
       host: '127.0.0.1',
       port: options.port ?? 0,
-      routeUsername: CLIENT.username,
-      routePassword: CLIENT.password,
+      routeUsername: client.username,
+      routePassword: client.password,
     },
     openhim: options.openhim ?? {
       enabled: false,
@@ -76,7 +79,7 @@ export async function buildTestApp(options: {
       username: 'x',
       password: 'x',
     },
-    auth: { mode: 'basic', ...CLIENT },
+    auth: { mode: 'basic', ...client },
   });
   app.addHook('onClose', async () => upstream.close());
   app.post('/fhir/Patient', async (request, reply) => {
