@@ -11,6 +11,7 @@ import {
   type OpenImisSimulatorOptions,
   simulatorUpstreamEnv,
 } from '@payment-layer/sandbox';
+import { useHarnessTimeout, withinStartupDeadline } from '@payment-layer/shared-testing';
 import { createRepositories, openStagingDb, type StagingRepositories } from '@payment-layer/staging-db';
 import { buildApp } from '../src/app';
 import { loadInvoiceEnv } from '../src/config';
@@ -37,7 +38,7 @@ export interface Harness {
  * @param options - openIMIS simulator options (default: 2 families with one invoice each, no fixtures)
  * @returns the harness
  */
-export async function startHarness(options: { openimis?: OpenImisSimulatorOptions } = {}): Promise<Harness> {
+async function openHarness(options: { openimis?: OpenImisSimulatorOptions } = {}): Promise<Harness> {
   const openimis = await startOpenImisSimulator({
     includeFixtures: false,
     population: { families: 2, invoicesPerFamily: 1 },
@@ -86,4 +87,18 @@ export async function startHarness(options: { openimis?: OpenImisSimulatorOption
  */
 export function copy<T>(invoice: T): T {
   return JSON.parse(JSON.stringify(invoice)) as T;
+}
+
+// Every test file that uses this harness gets the harness timeout instead of jest's 5 s default, which a start under
+// load exceeds; the start itself runs under the shared start-up deadline, whose error says what did not start.
+useHarnessTimeout();
+
+/**
+ * Starts the harness (see openHarness) within the start-up deadline.
+ *
+ * @param options - as for openHarness
+ * @returns the harness
+ */
+export function startHarness(options: Parameters<typeof openHarness>[0] = {}): Promise<Harness> {
+  return withinStartupDeadline('invoice mediator harness', () => openHarness(options));
 }
