@@ -4,8 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { MASK } from '@payment-layer/shared-http';
 import { startOpenHimCore, type OpenHimCoreSimulator } from '@payment-layer/sandbox';
-import { STARTUP_DEADLINE_MS } from '@payment-layer/shared-testing';
+import { STARTUP_DEADLINE_MS, useHarnessTimeout } from '@payment-layer/shared-testing';
 import { basic, buildTestApp, CLIENT, TEST_DEFINITION } from './test-app';
+
+// Registration against the simulator waits within the start-up deadline, not jest's 5 s default.
+useHarnessTimeout();
 
 const URN = TEST_DEFINITION.urn;
 const ROUTER_CLIENT = { clientID: 'openimis', password: 'openimis-client-pw', roles: ['openimis'] };
@@ -70,7 +73,7 @@ describe('mediator kit against the OpenHIM core simulator', () => {
 
   it('registers, installs its channel, heartbeats, takes a config change and answers a routed request core stores', async () => {
     const app = await start();
-    await app.mediator.registration!.waitUntilRegistered(5000);
+    await app.mediator.registration!.waitUntilRegistered(STARTUP_DEADLINE_MS);
 
     const mediator = core.getMediator(URN)!;
     expect(mediator.version).toBe('1.0.0');
@@ -113,11 +116,11 @@ describe('mediator kit against the OpenHIM core simulator', () => {
 
   it('does not install its channels twice when it restarts', async () => {
     const first = await start();
-    await first.mediator.registration!.waitUntilRegistered(5000);
+    await first.mediator.registration!.waitUntilRegistered(STARTUP_DEADLINE_MS);
     await first.close();
     apps.pop();
     const second = await start();
-    await second.mediator.registration!.waitUntilRegistered(5000);
+    await second.mediator.registration!.waitUntilRegistered(STARTUP_DEADLINE_MS);
     expect(core.listChannels().filter((c) => c.name === 'Kit test Patient')).toHaveLength(1);
   });
 
@@ -231,13 +234,13 @@ describe('mediator kit against the OpenHIM core simulator', () => {
     expect(app.mediator.registration!.stats.registrationAttempts).toBeGreaterThanOrEqual(2);
 
     await core.setApiAvailable(true);
-    await app.mediator.registration!.waitUntilRegistered(5000);
+    await app.mediator.registration!.waitUntilRegistered(STARTUP_DEADLINE_MS);
     expect(core.getMediator(URN)).toBeDefined();
   });
 
   it('registers again when core forgets the mediator', async () => {
     const app = await start();
-    await app.mediator.registration!.waitUntilRegistered(5000);
+    await app.mediator.registration!.waitUntilRegistered(STARTUP_DEADLINE_MS);
     const del = await request(`${core.apiUrl}/mediators/${encodeURIComponent(URN)}`, {
       method: 'DELETE',
       headers: { authorization: basic('root@openhim.org', 'openhim-password') },
@@ -245,7 +248,7 @@ describe('mediator kit against the OpenHIM core simulator', () => {
     await del.body.dump();
     expect(core.getMediator(URN)).toBeUndefined();
     await app.mediator.registration!.beat();
-    await app.mediator.registration!.waitUntilRegistered(5000);
+    await app.mediator.registration!.waitUntilRegistered(STARTUP_DEADLINE_MS);
     expect(core.getMediator(URN)).toBeDefined();
   });
 });
