@@ -107,7 +107,7 @@ export const MEDIATOR_ENV_SCHEMA: EnvSchema = {
       type: 'boolean',
       default: true,
       description:
-        "After registering, install the default channels core lacks and set this mediator's route host, port and credentials in the installed ones (nothing else of a channel is changed).",
+        "Install the default channels core lacks and keep this mediator's routes in them current (host, port, credentials) after registering.",
     },
   },
 };
