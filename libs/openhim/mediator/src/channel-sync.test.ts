@@ -72,4 +72,16 @@ describe('planChannelSync', () => {
     const plan = planChannelSync(wanted('pw-2'), installed);
     expect(plan).toEqual({ install: [], update: [], leftAlone: ['Hooks', 'Notices'] });
   });
+
+  it('names the type of a channel that is not http, so core accepts the update of a polling channel', () => {
+    const polling = wanted('pw').map((c) => ({
+      ...c,
+      type: 'polling' as const,
+      pollingSchedule: 'every 1 hours',
+    }));
+    const plan = planChannelSync(wanted('pw-2'), installedFrom(polling));
+    expect(plan.update.map((u) => u.type)).toEqual(['polling', 'polling']);
+    const http = planChannelSync(wanted('pw-2'), installedFrom(wanted('pw')));
+    expect(http.update[0]).not.toHaveProperty('type');
+  });
 });

@@ -24,6 +24,13 @@ export interface ChannelRouteUpdate {
   readonly routes: RouteDefinition[];
   /** `<route name>.<field>` of what differed (names only, never values: they include the password). */
   readonly changed: readonly string[];
+  /**
+   * The channel's own type, for a channel that is not `http` (polling): on `PUT /channels/:id` core checks the
+   * methods of the whole channel unless the body names a type, and refuses methods on a polling channel — which its
+   * mediator install accepted. Sent with its current value, the type changes nothing but makes core drop the methods,
+   * which a polling channel does not use.
+   */
+  readonly type?: string;
 }
 
 /** What {@link planChannelSync} decided. */
@@ -98,7 +105,14 @@ export function planChannelSync(
     if (owned === 0) {
       leftAlone.push(channel.name);
     } else if (changed.length > 0) {
-      update.push({ id: current._id, name: channel.name, routes, changed });
+      const type = typeof current.type === 'string' ? current.type : 'http';
+      update.push({
+        id: current._id,
+        name: channel.name,
+        routes,
+        changed,
+        ...(type !== 'http' ? { type } : {}),
+      });
     }
   }
   return { install, update, leftAlone };

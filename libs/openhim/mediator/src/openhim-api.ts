@@ -131,12 +131,13 @@ export class OpenHimApi {
    *
    * @param id - the channel `_id`
    * @param routes - the channel's complete new route list
+   * @param type - the channel's current type, for a channel that is not `http` (see ChannelRouteUpdate.type)
    */
-  async updateChannelRoutes(id: string, routes: readonly RouteDefinition[]): Promise<void> {
+  async updateChannelRoutes(id: string, routes: readonly RouteDefinition[], type?: string): Promise<void> {
     const res = await this.http.request({
       method: 'PUT',
       path: `/channels/${encodeURIComponent(id)}`,
-      body: { routes },
+      body: type === undefined ? { routes } : { type, routes },
       name: 'OpenHIM update channel routes',
     });
     if (res.status !== 200) {

@@ -198,7 +198,21 @@ export class MediatorRegistration {
       logger.info({ urn: definition.urn, channels: plan.install }, 'installed OpenHIM channels');
     }
     for (const u of plan.update) {
-      await api.updateChannelRoutes(u.id, u.routes);
+      try {
+        await api.updateChannelRoutes(u.id, u.routes, u.type);
+      } catch (err) {
+        // Core refusing one channel (4xx) must not stop the others nor keep the mediator from heartbeating: it is
+        // reported for an operator. Anything else (core unreachable, 5xx) fails the registration, which is retried.
+        const status = err instanceof UpstreamError ? err.upstreamStatus : undefined;
+        if (status !== undefined && status >= 400 && status < 500) {
+          logger.error(
+            { urn: definition.urn, channel: u.name, changed: u.changed, err: describe(err) },
+            'OpenHIM core refused the route update of a channel; core may call this mediator with old settings',
+          );
+          continue;
+        }
+        throw err;
+      }
       // Field names only: the values include the route password.
       logger.info(
         { urn: definition.urn, channel: u.name, changed: u.changed },
