@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { STARTUP_DEADLINE_MS } from '@payment-layer/shared-testing';
 import { startHarness, type Harness } from './harness';
-
-jest.setTimeout(30_000);
 
 const CLIENT_AUTH = `Basic ${Buffer.from('openimis:openimis-client-pw').toString('base64')}`;
 const URN = 'urn:mediator:openimis-payment-layer-insuree';
@@ -26,7 +25,7 @@ describe('insuree mediator end to end through the OpenHIM core simulator', () =>
       openimis: { includeFixtures: false, seed: 'e2e', population: { families: 3 } },
     });
     await h.app.listen({ host: '127.0.0.1', port });
-    await h.app.mediator.registration!.waitUntilRegistered(10_000);
+    await h.app.mediator.registration!.waitUntilRegistered(STARTUP_DEADLINE_MS);
   });
   afterEach(async () => {
     await h.close();

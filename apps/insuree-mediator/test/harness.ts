@@ -12,6 +12,7 @@ import {
   type OpenImisSimulatorOptions,
   simulatorUpstreamEnv,
 } from '@payment-layer/sandbox';
+import { useHarnessTimeout, withinStartupDeadline } from '@payment-layer/shared-testing';
 import { buildApp } from '../src/app';
 import { loadInsureeEnv } from '../src/config';
 
@@ -32,7 +33,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(
+async function openHarness(
   options: {
     openimis?: OpenImisSimulatorOptions;
     core?: boolean;
@@ -86,4 +87,18 @@ export async function startHarness(
     },
   };
   return harness;
+}
+
+// Every test file that uses this harness gets the harness timeout instead of jest's 5 s default, which a start under
+// load exceeds; the start itself runs under the shared start-up deadline, whose error says what did not start.
+useHarnessTimeout();
+
+/**
+ * Starts the harness (see openHarness) within the start-up deadline.
+ *
+ * @param options - as for openHarness
+ * @returns the harness
+ */
+export function startHarness(options: Parameters<typeof openHarness>[0] = {}): Promise<Harness> {
+  return withinStartupDeadline('insuree mediator harness', () => openHarness(options));
 }

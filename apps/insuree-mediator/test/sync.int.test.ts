@@ -1,8 +1,6 @@
 import { syncInsurees } from '@payment-layer/flows-insuree';
 import { AUTH, startHarness, type Harness } from './harness';
 
-jest.setTimeout(60_000);
-
 describe('insuree sync (POST /sync/insurees) from the openIMIS simulator into the Fineract simulator', () => {
   let h: Harness;
   beforeEach(async () => {

@@ -11,6 +11,7 @@ import {
   type OpenImisSimulatorOptions,
   simulatorUpstreamEnv,
 } from '@payment-layer/sandbox';
+import { useHarnessTimeout, withinStartupDeadline } from '@payment-layer/shared-testing';
 import { createRepositories, openStagingDb, type StagingRepositories } from '@payment-layer/staging-db';
 import { buildApp } from '../src/app';
 import { loadInvoiceEnv } from '../src/config';
@@ -42,7 +43,7 @@ export interface Harness {
  * @param options - openIMIS simulator options (default: 2 families with one invoice each, no fixtures)
  * @returns the harness
  */
-export async function startHarness(
+async function openHarness(
   options: { openimis?: OpenImisSimulatorOptions; env?: Record<string, string> } = {},
 ): Promise<Harness> {
   const openimis = await startOpenImisSimulator({
@@ -99,4 +100,18 @@ export async function startHarness(
  */
 export function copy<T>(invoice: T): T {
   return JSON.parse(JSON.stringify(invoice)) as T;
+}
+
+// Every test file that uses this harness gets the harness timeout instead of jest's 5 s default, which a start under
+// load exceeds; the start itself runs under the shared start-up deadline, whose error says what did not start.
+useHarnessTimeout();
+
+/**
+ * Starts the harness (see openHarness) within the start-up deadline.
+ *
+ * @param options - as for openHarness
+ * @returns the harness
+ */
+export function startHarness(options: Parameters<typeof openHarness>[0] = {}): Promise<Harness> {
+  return withinStartupDeadline('invoice mediator harness', () => openHarness(options));
 }

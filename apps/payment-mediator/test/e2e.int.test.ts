@@ -1,7 +1,6 @@
 import { createServer } from 'node:net';
+import { STARTUP_DEADLINE_MS } from '@payment-layer/shared-testing';
 import { startHarness, type Harness } from './harness';
-
-jest.setTimeout(30_000);
 
 const URN = 'urn:mediator:openimis-payment-layer-payment';
 
@@ -28,7 +27,7 @@ describe('payment mediator end to end through the OpenHIM core simulator', () =>
     if (!core) {
       throw new Error('no core');
     }
-    await h.app.mediator.registration?.waitUntilRegistered(10_000);
+    await h.app.mediator.registration?.waitUntilRegistered(STARTUP_DEADLINE_MS);
     expect(core.getMediator(URN)?.version).toBe('1.1.0');
     expect(core.listChannels().map((c) => c.name)).toEqual(
       expect.arrayContaining([

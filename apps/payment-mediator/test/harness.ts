@@ -12,6 +12,7 @@ import {
   type OpenImisSimulator,
   simulatorUpstreamEnv,
 } from '@payment-layer/sandbox';
+import { useHarnessTimeout, withinStartupDeadline } from '@payment-layer/shared-testing';
 import { FineractClient } from '@payment-layer/mifos-fineract-client';
 import {
   createRepositories,
@@ -74,7 +75,7 @@ export interface Harness {
 
 const TODAY = new Date().toISOString().slice(0, 10);
 
-export async function startHarness(
+async function openHarness(
   options: {
     families?: number;
     env?: Record<string, string>;
@@ -243,4 +244,18 @@ export async function startHarness(
     },
   };
   return harness;
+}
+
+// Every test file that uses this harness gets the harness timeout instead of jest's 5 s default, which a start under
+// load exceeds; the start itself runs under the shared start-up deadline, whose error says what did not start.
+useHarnessTimeout();
+
+/**
+ * Starts the harness (see openHarness) within the start-up deadline.
+ *
+ * @param options - as for openHarness
+ * @returns the harness
+ */
+export function startHarness(options: Parameters<typeof openHarness>[0] = {}): Promise<Harness> {
+  return withinStartupDeadline('payment mediator harness', () => openHarness(options));
 }

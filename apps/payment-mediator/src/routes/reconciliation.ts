@@ -13,7 +13,10 @@ export async function reconciliationRoutes(app: FastifyInstance): Promise<void> 
     const from = q.from ?? dates.find((d) => d.startsWith('ge'))?.slice(2);
     const to = q.to ?? dates.find((d) => d.startsWith('lt'))?.slice(2);
     // A bound in another shape (a repeated parameter) reaches the period check and is refused there.
-    const resources = buildPaymentReconciliations(app.payment, { from, to } as { from?: string; to?: string });
+    const resources = buildPaymentReconciliations(app.payment, { from, to } as {
+      from?: string;
+      to?: string;
+    });
     const bundle: Bundle = {
       resourceType: 'Bundle',
       type: 'searchset',

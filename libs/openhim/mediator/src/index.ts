@@ -1,4 +1,5 @@
 export * from './caller-auth';
+export * from './channel-sync';
 export * from './definition';
 export * from './envelope';
 export * from './env-config';

@@ -106,7 +106,8 @@ export const MEDIATOR_ENV_SCHEMA: EnvSchema = {
     OPENHIM_INSTALL_CHANNELS: {
       type: 'boolean',
       default: true,
-      description: 'Install the default channels that do not exist yet in core after registering.',
+      description:
+        "Install the default channels core lacks and keep this mediator's routes in them current (host, port, credentials) after registering.",
     },
   },
 };

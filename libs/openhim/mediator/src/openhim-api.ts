@@ -2,7 +2,8 @@ import { registerMediator, fetchConfig } from 'openhim-mediator-utils';
 import { HttpClient } from '@payment-layer/shared-http';
 import { UpstreamError, UpstreamUnavailableError } from '@payment-layer/shared-errors';
 import type { Dispatcher } from 'undici';
-import type { MediatorDefinition } from './definition';
+import type { InstalledChannel } from './channel-sync';
+import type { MediatorDefinition, RouteDefinition } from './definition';
 
 /** How to reach OpenHIM core's management API. */
 export interface OpenHimApiOptions {
@@ -103,19 +104,49 @@ export class OpenHimApi {
   }
 
   /**
-   * Names of the channels that exist in core.
+   * The channels that exist in core, as `GET /channels` returns them (route credentials included: treat as
+   * sensitive, never log).
    *
-   * @returns channel names
+   * @returns installed channels
    */
-  async listChannelNames(): Promise<string[]> {
+  async listChannels(): Promise<InstalledChannel[]> {
     const res = await this.http.request({ method: 'GET', path: '/channels', name: 'OpenHIM list channels' });
     if (res.status !== 200) {
       throw new UpstreamError('openhim', `listing channels answered ${res.status}`, {
         upstreamStatus: res.status,
       });
     }
-    const list = JSON.parse(res.text) as { name?: unknown }[];
-    return list.map((c) => String(c.name));
+    const list = JSON.parse(res.text) as unknown;
+    if (!Array.isArray(list)) {
+      throw new UpstreamError('openhim', 'listing channels did not answer a JSON array');
+    }
+    return (list as Record<string, unknown>[])
+      .filter((c) => typeof c._id === 'string' && typeof c.name === 'string')
+      .map((c) => c as unknown as InstalledChannel);
+  }
+
+  /**
+   * Replaces the route list of one channel (`PUT /channels/:id` with only `routes`: core updates the fields sent
+   * and keeps the others).
+   *
+   * @param id - the channel `_id`
+   * @param routes - the channel's complete new route list
+   * @param type - the channel's current type, for a channel that is not `http` (see ChannelRouteUpdate.type)
+   */
+  async updateChannelRoutes(id: string, routes: readonly RouteDefinition[], type?: string): Promise<void> {
+    const res = await this.http.request({
+      method: 'PUT',
+      path: `/channels/${encodeURIComponent(id)}`,
+      body: type === undefined ? { routes } : { type, routes },
+      name: 'OpenHIM update channel routes',
+    });
+    if (res.status !== 200) {
+      throw new UpstreamError(
+        'openhim',
+        `updating channel ${id} answered ${res.status}: ${res.text.slice(0, 200)}`,
+        { upstreamStatus: res.status },
+      );
+    }
   }
 
   /**

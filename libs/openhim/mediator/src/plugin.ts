@@ -13,7 +13,7 @@ import {
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '@payment-layer/fhir-util';
 import { runWithOrchestrations, type OrchestrationScope } from '@payment-layer/shared-http';
 import type { Dispatcher } from 'undici';
-import { isCallerAuthenticated, type CallerAuth } from './caller-auth';
+import { checkCaller, type CallerAuth } from './caller-auth';
 import {
   resolveMediatorDefinition,
   validateMediatorDefinition,
@@ -266,10 +266,9 @@ async function mediatorKitPlugin(app: FastifyInstance, opts: MediatorKitOptions)
     if (request.routeOptions.config?.public === true || OPEN_PATHS.has(request.url.split('?')[0] ?? '')) {
       return;
     }
-    if (!isCallerAuthenticated(request.raw, opts.auth)) {
-      throw new AuthenticationError(
-        'credentials required: configure the OpenHIM route username and password',
-      );
+    const caller = checkCaller(request.raw, opts.auth);
+    if (!caller.ok) {
+      throw new AuthenticationError(caller.reason);
     }
     if (request.routeOptions.config?.needsConfig === true && !remoteConfig.known) {
       const message = 'the mediator has not received its configuration from OpenHIM core yet; retry shortly';

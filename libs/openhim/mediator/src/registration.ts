@@ -1,4 +1,5 @@
 import { UpstreamError } from '@payment-layer/shared-errors';
+import { planChannelSync } from './channel-sync';
 import type { MediatorDefinition } from './definition';
 import type { OpenHimApi } from './openhim-api';
 import type { RemoteConfig } from './remote-config';
@@ -23,7 +24,10 @@ export interface RegistrationOptions {
   readonly logger: KitLogger;
   /** Heartbeat period; core shows a mediator as down after 60 s without one. Default 10 s. */
   readonly heartbeatIntervalMs?: number;
-  /** Install missing `defaultChannelConfig` channels after registering. */
+  /**
+   * After registering, install the missing `defaultChannelConfig` channels and update the mediator's routes in the
+   * installed ones (see {@link planChannelSync}).
+   */
   readonly installChannels?: boolean;
   /** Backoff of registration retries while core is unreachable. */
   readonly retry?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
@@ -42,7 +46,7 @@ export interface RegistrationStats {
 
 /**
  * Registers a mediator with OpenHIM core and keeps it alive: register → fetch config once (merged over the
- * local defaults and validated) → install missing channels → heartbeat every interval, applying config
+ * local defaults and validated) → install missing channels and update its routes in the installed ones → heartbeat every interval, applying config
  * changes that arrive with a heartbeat. While core is unreachable the mediator keeps serving and retries
  * with exponential backoff; a heartbeat answered 404 (core lost the mediator) triggers re-registration.
  */
@@ -152,7 +156,7 @@ export class MediatorRegistration {
         }
         this.applyConfig(config, 'registration');
         if (this.options.installChannels === true) {
-          await this.installMissingChannels();
+          await this.syncChannels();
         }
         this.stateValue = 'registered';
         logger.info({ urn: definition.urn, version: definition.version }, 'registered with OpenHIM core');
@@ -178,17 +182,48 @@ export class MediatorRegistration {
     }
   }
 
-  private async installMissingChannels(): Promise<void> {
+  /**
+   * Installs the channels core lacks and brings the mediator's own routes in the installed ones up to date (host,
+   * port, credentials), per {@link planChannelSync}; operator changes to anything else are kept.
+   */
+  private async syncChannels(): Promise<void> {
     const { api, definition, logger } = this.options;
-    const wanted = (definition.defaultChannelConfig ?? []).map((c) => c.name);
+    const wanted = definition.defaultChannelConfig ?? [];
     if (wanted.length === 0) {
       return;
     }
-    const existing = new Set(await api.listChannelNames());
-    const missing = wanted.filter((n) => !existing.has(n));
-    if (missing.length > 0) {
-      await api.installChannels(definition.urn, missing);
-      logger.info({ urn: definition.urn, channels: missing }, 'installed OpenHIM channels');
+    const plan = planChannelSync(wanted, await api.listChannels());
+    if (plan.install.length > 0) {
+      await api.installChannels(definition.urn, plan.install);
+      logger.info({ urn: definition.urn, channels: plan.install }, 'installed OpenHIM channels');
+    }
+    for (const u of plan.update) {
+      try {
+        await api.updateChannelRoutes(u.id, u.routes, u.type);
+      } catch (err) {
+        // Core refusing one channel (4xx) must not stop the others nor keep the mediator from heartbeating: it is
+        // reported for an operator. Anything else (core unreachable, 5xx) fails the registration, which is retried.
+        const status = err instanceof UpstreamError ? err.upstreamStatus : undefined;
+        if (status !== undefined && status >= 400 && status < 500) {
+          logger.error(
+            { urn: definition.urn, channel: u.name, changed: u.changed, err: describe(err) },
+            'OpenHIM core refused the route update of a channel; core may call this mediator with old settings',
+          );
+          continue;
+        }
+        throw err;
+      }
+      // Field names only: the values include the route password.
+      logger.info(
+        { urn: definition.urn, channel: u.name, changed: u.changed },
+        'updated the mediator routes of an OpenHIM channel',
+      );
+    }
+    if (plan.leftAlone.length > 0) {
+      logger.warn(
+        { urn: definition.urn, channels: plan.leftAlone },
+        "OpenHIM channels hold none of this mediator's routes (renamed or removed by an operator); left as they are",
+      );
     }
   }
 

@@ -107,11 +107,16 @@ describe('mediator kit (app.inject)', () => {
   });
 
   it.each([
-    ['no credentials', undefined],
-    ['a wrong password', basic(CLIENT.username, 'wrong')],
-    ['a wrong user', basic('someone', CLIENT.password)],
-    ['a non-basic scheme', 'Bearer abc'],
-  ])('rejects %s with 401 OperationOutcome and WWW-Authenticate', async (_label, header) => {
+    ['no credentials', undefined, /expects HTTP Basic credentials.*no Authorization header/],
+    ['a wrong password', basic(CLIENT.username, 'wrong'), /user name or password does not match/],
+    ['a wrong user', basic('someone', CLIENT.password), /user name or password does not match/],
+    ['a non-basic scheme', 'Bearer abc.def-secret-token', /expects HTTP Basic credentials.*"Bearer" scheme/],
+    [
+      'Basic without a colon',
+      `Basic ${Buffer.from('nocolon').toString('base64')}`,
+      /not of the form user:password/,
+    ],
+  ])('rejects %s with 401 OperationOutcome saying what was expected', async (_label, header, why) => {
     const res = await app.inject({
       method: 'POST',
       url: '/fhir/Patient',
@@ -124,6 +129,12 @@ describe('mediator kit (app.inject)', () => {
       resourceType: 'OperationOutcome',
       issue: [{ severity: 'error', code: 'login' }],
     });
+    const diagnostics = res.json<{ issue: { diagnostics: string }[] }>().issue[0]!.diagnostics;
+    expect(diagnostics).toMatch(why);
+    // Neither the expected nor the presented secrets appear in the answer.
+    for (const secret of [CLIENT.password, 'wrong', 'abc.def-secret-token', 'nocolon']) {
+      expect(res.body).not.toContain(secret);
+    }
   });
 
   it('rejects malformed JSON with 400 OperationOutcome, in an envelope without an auto-retry error', async () => {

@@ -54,7 +54,10 @@ export async function buildTestApp(options: {
   port?: number;
   bodyLimit?: number;
   onAudit?: (event: AuditEvent) => void;
+  /** Route credentials core must present (default {@link CLIENT}). */
+  client?: { username: string; password: string };
 }): Promise<FastifyInstance> {
+  const client = options.client ?? CLIENT;
   const app = Fastify(
     mediatorServerOptions({ logLevel: 'silent', bodyLimit: options.bodyLimit ?? 64 * 1024 }),
   );
@@ -69,8 +72,8 @@ export async function buildTestApp(options: {
     endpoint: {
       host: '127.0.0.1',
       port: options.port ?? 0,
-      routeUsername: CLIENT.username,
-      routePassword: CLIENT.password,
+      routeUsername: client.username,
+      routePassword: client.password,
     },
     openhim: options.openhim ?? {
       enabled: false,
@@ -78,7 +81,7 @@ export async function buildTestApp(options: {
       username: 'x',
       password: 'x',
     },
-    auth: { mode: 'basic', ...CLIENT },
+    auth: { mode: 'basic', ...client },
     ...(options.onAudit ? { onAudit: options.onAudit } : {}),
   });
   app.addHook('onClose', async () => upstream.close());

@@ -12,6 +12,15 @@ import { request } from 'undici';
 import { startFineractSimulator, type FineractSimulator } from '../fineract';
 import { startOpenHimCore, type OpenHimCoreSimulator } from '../openhim';
 import { startOpenImisSimulator, type OpenImisSimulator } from '../openimis';
+import {
+  claimSandbox,
+  cleanSandboxState,
+  dataLayout,
+  resetSandbox,
+  sandboxSecrets,
+  type DataLayout,
+} from './data-dir';
+import { realSystemsSettings, sandboxSettings, type MediatorSettings } from './settings';
 
 export const ROOT = resolve(__dirname, '../../../..');
 
@@ -62,6 +71,8 @@ export interface StackOptions {
   readonly dataDir: string;
   /** Environment (configured upstreams are read from it). */
   readonly env: NodeJS.ProcessEnv;
+  /** Sandbox only: delete `<dataDir>/sandbox/` (staging store, logs, generated secrets) first. */
+  readonly reset?: boolean;
 }
 
 /** A running stack. */
@@ -70,6 +81,9 @@ export interface Stack {
   readonly mediators: readonly (MediatorSpec & { child: ChildProcess })[];
   readonly hookSecret: string;
   readonly dataDir: string;
+  /** Where this mode keeps its staging store and logs. */
+  readonly layout: DataLayout;
+  readonly settings: MediatorSettings;
   /** Router client of the sandbox (OpenHIM role `openimis`). */
   readonly client?: { id: string; password: string };
   stop(): Promise<void>;
@@ -94,10 +108,30 @@ function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
   return Number.parseInt(raw, 10);
 }
 
-async function upstreams(options: StackOptions): Promise<Upstreams> {
-  const env = options.env;
+/**
+ * Whether the environment points at real systems (all of OPENIMIS_URL, FINERACT_URL, OPENHIM_API_URL) or asks for
+ * the sandbox (none of them).
+ *
+ * @param env - the environment
+ * @returns `real` or `sandbox`
+ * @throws Error when only some are set
+ */
+export function stackMode(env: NodeJS.ProcessEnv): 'real' | 'sandbox' {
   const configured = ['OPENIMIS_URL', 'FINERACT_URL', 'OPENHIM_API_URL'].filter((k) => env[k]);
   if (configured.length === 3) {
+    return 'real';
+  }
+  if (configured.length > 0) {
+    throw new Error(
+      `set all of OPENIMIS_URL, FINERACT_URL and OPENHIM_API_URL, or none (only ${configured.join(', ')} set)`,
+    );
+  }
+  return 'sandbox';
+}
+
+async function upstreams(options: StackOptions): Promise<Upstreams> {
+  const env = options.env;
+  if (stackMode(env) === 'real') {
     const need = (k: string): string => {
       const v = env[k];
       if (!v) {
@@ -125,11 +159,6 @@ async function upstreams(options: StackOptions): Promise<Upstreams> {
         password: need('OPENHIM_PASSWORD'),
       },
     };
-  }
-  if (configured.length > 0) {
-    throw new Error(
-      `set all of OPENIMIS_URL, FINERACT_URL and OPENHIM_API_URL, or none (only ${configured.join(', ')} set)`,
-    );
   }
   const fixed = options.ports === 'default';
   const core = await startOpenHimCore({
@@ -169,48 +198,57 @@ function spawnMediator(
   spec: MediatorSpec,
   up: Upstreams,
   options: StackOptions,
-  secrets: { route: string; hook: string },
+  layout: DataLayout,
+  settings: MediatorSettings,
 ): ChildProcess {
-  const logs = join(options.dataDir, 'logs');
-  mkdirSync(logs, { recursive: true });
-  const log = createWriteStream(join(logs, `${spec.name}.log`), { flags: 'a' });
+  mkdirSync(layout.logs, { recursive: true });
+  const log = createWriteStream(join(layout.logs, `${spec.name}.log`), { flags: 'a' });
   const env = options.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, spec.main)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...env,
-      PORT: String(spec.port),
-      HOST: '127.0.0.1',
-      MEDIATOR_PUBLIC_HOST: '127.0.0.1',
-      MEDIATOR_CLIENT_USERNAME: 'openhim',
-      MEDIATOR_CLIENT_PASSWORD: env.MEDIATOR_CLIENT_PASSWORD ?? secrets.route,
-      OPENHIM_REGISTER: 'true',
-      OPENHIM_API_URL: up.openhim.apiUrl,
-      OPENHIM_USERNAME: up.openhim.username,
-      OPENHIM_PASSWORD: up.openhim.password,
-      OPENHIM_HEARTBEAT_INTERVAL_MS: up.sandbox ? '1000' : (env.OPENHIM_HEARTBEAT_INTERVAL_MS ?? '10000'),
-      OPENIMIS_URL: up.openimis.url,
-      ...(up.openimis.graphqlUrl ? { OPENIMIS_GRAPHQL_URL: up.openimis.graphqlUrl } : {}),
-      OPENIMIS_USERNAME: up.openimis.username,
-      OPENIMIS_PASSWORD: up.openimis.password,
-      FINERACT_URL: up.fineract.url,
-      FINERACT_TENANT_ID: up.fineract.tenant,
-      FINERACT_USERNAME: up.fineract.username,
-      FINERACT_PASSWORD: up.fineract.password,
-      FINERACT_HOOK_SECRET: env.FINERACT_HOOK_SECRET ?? secrets.hook,
-      OUTBOX_INTERVAL_MS: up.sandbox ? '500' : (env.OUTBOX_INTERVAL_MS ?? '5000'),
-      // One staging store for the layer: the invoice mediator writes the ledger the payment mediator reads.
-      STAGING_DB_PATH: env.STAGING_DB_PATH ?? join(options.dataDir, 'payment-layer.sqlite'),
-      LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', join(__dirname, 'exit-with-parent.ts'), join(ROOT, spec.main)],
+    {
+      cwd: ROOT,
+      // stdin is a pipe this process never writes to: its end tells the mediator that this process is gone.
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {
+        ...env,
+        PORT: String(spec.port),
+        HOST: settings.listenHost,
+        MEDIATOR_PUBLIC_HOST: settings.publicHost,
+        MEDIATOR_CLIENT_USERNAME: env.MEDIATOR_CLIENT_USERNAME || 'openhim',
+        MEDIATOR_CLIENT_PASSWORD: settings.routePassword,
+        OPENHIM_REGISTER: 'true',
+        OPENHIM_API_URL: up.openhim.apiUrl,
+        OPENHIM_USERNAME: up.openhim.username,
+        OPENHIM_PASSWORD: up.openhim.password,
+        OPENHIM_HEARTBEAT_INTERVAL_MS: up.sandbox ? '1000' : (env.OPENHIM_HEARTBEAT_INTERVAL_MS ?? '10000'),
+        OPENIMIS_URL: up.openimis.url,
+        ...(up.openimis.graphqlUrl ? { OPENIMIS_GRAPHQL_URL: up.openimis.graphqlUrl } : {}),
+        OPENIMIS_USERNAME: up.openimis.username,
+        OPENIMIS_PASSWORD: up.openimis.password,
+        FINERACT_URL: up.fineract.url,
+        FINERACT_TENANT_ID: up.fineract.tenant,
+        FINERACT_USERNAME: up.fineract.username,
+        FINERACT_PASSWORD: up.fineract.password,
+        FINERACT_HOOK_SECRET: settings.hookSecret,
+        OUTBOX_INTERVAL_MS: up.sandbox ? '500' : (env.OUTBOX_INTERVAL_MS ?? '5000'),
+        // One staging store for the layer: the invoice mediator writes the ledger the payment mediator reads. The
+        // sandbox always uses its own (a STAGING_DB_PATH meant for real systems must never receive sandbox data).
+        STAGING_DB_PATH: up.sandbox ? layout.stagingDb : (env.STAGING_DB_PATH ?? layout.stagingDb),
+        LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+      },
     },
-  });
+  );
   child.stdout?.pipe(log);
   child.stderr?.on('data', (chunk: Buffer) => {
     log.write(chunk);
   });
   return child;
 }
+
+/** Thrown by a check to stop waiting at once (the awaited thing cannot happen any more). */
+class GaveUp extends Error {}
 
 async function waitFor(
   what: string,
@@ -219,7 +257,15 @@ async function waitFor(
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (await Promise.resolve(check()).catch(() => false)) {
+    const ok = await Promise.resolve()
+      .then(check)
+      .catch((err: unknown) => {
+        if (err instanceof GaveUp) {
+          throw err;
+        }
+        return false;
+      });
+    if (ok) {
       return;
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -235,15 +281,46 @@ async function waitFor(
  * @returns the running stack
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const up = await upstreams(options);
-  const secrets = {
-    route: randomBytes(18).toString('base64url'),
-    hook: randomBytes(18).toString('base64url'),
-  };
+  // Everything is validated and the data directory prepared before anything listens.
+  const sandbox = stackMode(options.env) === 'sandbox';
+  const layout = dataLayout(options.dataDir, sandbox);
+  let settings: MediatorSettings;
+  let claim: Awaited<ReturnType<typeof claimSandbox>> | undefined;
+  if (sandbox) {
+    if (options.reset === true) {
+      resetSandbox(layout);
+    }
+    claim = await claimSandbox(layout);
+    try {
+      cleanSandboxState(layout);
+      settings = sandboxSettings(options.env, sandboxSecrets(layout));
+    } catch (err) {
+      claim.release();
+      throw err;
+    }
+  } else {
+    if (options.reset === true) {
+      throw new Error(
+        `--reset applies to the sandbox only: against real systems the staging store (${options.env.STAGING_DB_PATH ?? layout.stagingDb}) holds the payment ledger and npm start never deletes it`,
+      );
+    }
+    settings = realSystemsSettings(options.env);
+  }
+  let up: Upstreams;
+  try {
+    up = await upstreams(options);
+  } catch (err) {
+    claim?.release();
+    throw err;
+  }
   const specs = await Promise.all(
     MEDIATORS.map(async (m) => ({ ...m, port: options.ports === 'random' ? await freePort() : m.port })),
   );
-  const mediators = specs.map((spec) => ({ ...spec, child: spawnMediator(spec, up, options, secrets) }));
+  const mediators = specs.map((spec) => ({
+    ...spec,
+    child: spawnMediator(spec, up, options, layout, settings),
+  }));
+  claim?.recordChildren(mediators.map((m) => m.child.pid).filter((p): p is number => p !== undefined));
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) {
@@ -266,21 +343,32 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ),
     );
     await Promise.allSettled([up.sims?.core.close(), up.sims?.openimis.close(), up.sims?.fineract.close()]);
+    claim?.release();
+  };
+  // The mediators listen on every interface or on one address; probe where they can be reached from here.
+  const probeHost = ['0.0.0.0', '::'].includes(settings.listenHost) ? '127.0.0.1' : settings.listenHost;
+  const alive = (m: (typeof mediators)[number]): void => {
+    if (m.child.exitCode !== null || m.child.signalCode !== null) {
+      throw new GaveUp(
+        `${m.name} exited (${m.child.exitCode ?? m.child.signalCode}) while starting; see ${join(layout.logs, `${m.name}.log`)}`,
+      );
+    }
   };
   try {
     for (const m of mediators) {
-      await waitFor(
-        `${m.name} on port ${m.port}`,
-        async () => (await request(`http://127.0.0.1:${m.port}/health`)).statusCode === 200,
-      );
+      await waitFor(`${m.name} on port ${m.port}`, async () => {
+        alive(m);
+        return (await request(`http://${probeHost}:${m.port}/health`)).statusCode === 200;
+      });
       const core = up.sims?.core;
       if (core) {
-        await waitFor(
-          `${m.name} to register its channels`,
-          () =>
+        await waitFor(`${m.name} to register its channels`, () => {
+          alive(m);
+          return (
             core.getMediator(m.urn) !== undefined &&
-            core.listChannels().some((c) => c.routes?.[0]?.port === m.port),
-        );
+            core.listChannels().some((c) => c.routes?.[0]?.port === m.port)
+          );
+        });
       }
     }
     let client: { id: string; password: string } | undefined;
@@ -296,8 +384,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     return {
       up,
       mediators,
-      hookSecret: secrets.hook,
+      hookSecret: settings.hookSecret,
       dataDir: options.dataDir,
+      layout,
+      settings,
       ...(client ? { client } : {}),
       stop,
     };

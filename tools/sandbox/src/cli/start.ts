@@ -4,10 +4,14 @@
  * With no upstream configured it starts the sandbox — OpenHIM core, openIMIS and Fineract simulators, seeded — and
  * the mediators as child processes, registers them with the OpenHIM core simulator, runs a short demo through the
  * OpenHIM router and prints what happened. With OPENIMIS_URL, FINERACT_URL and OPENHIM_API_URL (and their
- * credentials) set, it starts the mediators against those instead, says so, and writes nothing on its own. It keeps
- * serving until Ctrl-C.
+ * credentials, MEDIATOR_PUBLIC_HOST, MEDIATOR_CLIENT_PASSWORD and FINERACT_HOOK_SECRET) set, it starts the mediators
+ * against those instead, says so, and writes nothing on its own. It keeps serving until Ctrl-C.
+ *
+ * Files live under `data/` (see data-dir.ts); `--reset` forgets the sandbox's previous state, `--help` lists the
+ * options.
  */
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { parseStartArgs, START_USAGE } from './settings';
 import { ROOT, runInsureeDemo, runPaymentDemo, startStack, type Stack } from './stack';
 
 const out = (line = ''): void => {
@@ -62,12 +66,31 @@ async function demo(stack: Stack): Promise<void> {
 
 let running: Stack | undefined;
 
+/** A path as the user would type it from the checkout. */
+const shown = (path: string): string => {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith('..') ? path : rel;
+};
+
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    out(START_USAGE);
+    return;
+  }
+  let args;
+  try {
+    args = parseStartArgs(argv, join(ROOT, 'data'));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${START_USAGE}\n`);
+    process.exit(2);
+  }
   const stack = await startStack({
-    ports: 'default',
+    ports: args.ports,
     families: families(),
-    dataDir: join(ROOT, 'data'),
+    dataDir: args.dataDir,
     env: process.env,
+    reset: args.reset,
   });
   running = stack;
   const up = stack.up;
@@ -92,7 +115,9 @@ async function main(): Promise<void> {
   for (const m of stack.mediators) {
     m.child.on('exit', (code) => {
       if (!stopping) {
-        process.stderr.write(`${m.name} exited with code ${String(code)}; see data/logs/${m.name}.log\n`);
+        process.stderr.write(
+          `${m.name} exited with code ${String(code)}; see ${shown(join(stack.layout.logs, `${m.name}.log`))}\n`,
+        );
         stop(1);
       }
     });
@@ -100,8 +125,8 @@ async function main(): Promise<void> {
 
   out(
     up.sandbox
-      ? 'Sandbox: no upstream configured, simulators started'
-      : 'Using the configured upstreams (no demo writes):',
+      ? `Sandbox: no upstream configured, simulators started; data in ${shown(stack.layout.dir)} (staging store emptied at start; npm run reset forgets everything)`
+      : `Using the configured upstreams (no demo writes); data in ${shown(stack.layout.dir)}:`,
   );
   out(
     `  OpenHIM core API  ${up.openhim.apiUrl}${up.openhim.routerUrl ? `   router ${up.openhim.routerUrl}` : ''}`,
@@ -109,7 +134,9 @@ async function main(): Promise<void> {
   out(`  openIMIS FHIR     ${up.openimis.url}`);
   out(`  Fineract          ${up.fineract.url}`);
   for (const m of stack.mediators) {
-    out(`  ${m.name.padEnd(17)} http://127.0.0.1:${m.port} (log: data/logs/${m.name}.log)`);
+    out(
+      `  ${m.name.padEnd(17)} port ${m.port}, registered as ${stack.settings.publicHost}:${m.port} (log: ${shown(join(stack.layout.logs, `${m.name}.log`))})`,
+    );
   }
   out('');
   if (up.sims && stack.client) {
@@ -128,8 +155,9 @@ async function main(): Promise<void> {
     out(
       `  Fineract: curl -u ${up.fineract.username}:${up.fineract.password} -H 'Fineract-Platform-TenantId: ${up.fineract.tenant}' ${up.fineract.url}/clients`,
     );
+    const db = shown(stack.layout.stagingDb);
     out(
-      '  staging database: data/payment-layer.sqlite (operator CLI: npx tsx tools/ops/src/cli.ts attention)',
+      `  staging database: ${db} (operator CLI: STAGING_DB_PATH=${db} npx tsx tools/ops/src/cli.ts attention)`,
     );
   }
   out('');

@@ -77,8 +77,8 @@ function numberOfPrimaryRoutes(channel: StoredChannel): number {
 }
 
 /** The extra checks of `POST`/`PUT /channels` that mediator channel installation skips (openhim.md §6). */
-function channelApiProblem(channel: StoredChannel): string | undefined {
-  if ((channel.type ?? 'http') !== 'http' && (channel.methods ?? []).length > 0) {
+function channelApiProblem(channel: StoredChannel, checkMethods = true): string | undefined {
+  if (checkMethods && (channel.type ?? 'http') !== 'http' && (channel.methods ?? []).length > 0) {
     return `Channel ${channel.name} has methods set but is not an http channel`;
   }
   if ((channel.routes ?? []).some((r) => r.path && r.pathTransform)) {
@@ -327,6 +327,13 @@ export class CoreApi {
     if (method === 'PUT') {
       const update: Record<string, unknown> = isRecord(body) ? clone(body) : {};
       delete update._id;
+      // Core's updateChannel: a body that names a type but no methods skips the method check, and for a type other
+      // than http empties the methods; otherwise the methods of the channel as it will be are checked.
+      const namesType = typeof update.type === 'string' && update.type.trim() !== '';
+      const checkMethods = !(namesType && (!Array.isArray(update.methods) || update.methods.length === 0));
+      if (!checkMethods && update.type !== 'http') {
+        update.methods = [];
+      }
       const merged = {
         ...clone(channel),
         ...update,
@@ -341,7 +348,7 @@ export class CoreApi {
       }
       const next = cast.doc as unknown as StoredChannel;
       next._id = channel._id;
-      const problem = channelApiProblem(next);
+      const problem = channelApiProblem(next, checkMethods);
       if (problem !== undefined) {
         return { status: 400, body: problem };
       }

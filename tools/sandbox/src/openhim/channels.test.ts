@@ -123,4 +123,33 @@ describe('OpenHIM simulator: channel installation and the channels API', () => {
     expect((await apiCall(sim, 'DELETE', `/channels/${id}`)).status).toBe(200);
     expect(sim.listChannels()).toEqual([]);
   });
+
+  it('updates a polling channel installed with methods only when the body names its type (core empties the methods)', async () => {
+    await apiCall(sim, 'POST', '/mediators', {
+      urn: 'urn:mediator:test-polling',
+      version: '1.0.0',
+      name: 'Polling mediator',
+      endpoints: [{ name: 'r', host: '127.0.0.1', port: 1 }],
+      defaultChannelConfig: [
+        channel('poll', { type: 'polling', pollingSchedule: 'every 1 hours', methods: ['GET', 'POST'] }),
+      ],
+    });
+    expect(
+      (await apiCall(sim, 'POST', `/mediators/${urnPath('urn:mediator:test-polling')}/channels`, [])).status,
+    ).toBe(201);
+    const installed = sim.listChannels().find((c) => c.name === 'poll')!;
+    expect(installed.methods).toEqual(['GET', 'POST']);
+    const routes = [{ name: 'r', host: '127.0.0.1', port: 2, primary: true }];
+
+    const refused = await apiCall(sim, 'PUT', `/channels/${installed._id}`, { routes });
+    expect(refused.status).toBe(400);
+    expect(sim.listChannels().find((c) => c.name === 'poll')!.routes![0]!.port).toBe(1);
+
+    const accepted = await apiCall(sim, 'PUT', `/channels/${installed._id}`, { type: 'polling', routes });
+    expect(accepted.status).toBe(200);
+    const after = sim.listChannels().find((c) => c.name === 'poll')!;
+    expect(after.routes![0]!.port).toBe(2);
+    expect(after.methods).toEqual([]);
+    expect(after.pollingSchedule).toBe('every 1 hours');
+  });
 });
