@@ -104,7 +104,6 @@ describe('PaymentNotice exactly once when openIMIS is slow', () => {
     // openIMIS stored it after all: the operator's retry finds it and posts nothing.
     await waitFor('openIMIS to store the slow notice', () => noticesFor(h, inv) === 1);
     h.openimis.setProcessingDelay(0);
-    const { retryOutboxEntry } = await import('@payment-layer/flows-payment');
     retryOutboxEntry(h.repos, late[0]!.entryId);
     await runDuePaymentSteps(ctx);
     expect(spy.calls.createPaymentNotice).toBe(1);
