@@ -78,10 +78,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const fineract = createFineractClient(env);
   const openimis = createOpenImisClient(env);
 
+  // The operator config is known once core sent it (or when no core is configured); a step that depends on a
+  // setting off by default waits until then. Latched: a later re-registration does not make it unknown again.
+  let configKnown = app.mediator.registration === undefined;
   const context: PaymentFlowContext = {
     fineract,
     openimis,
     repos,
+    configKnown: () => (configKnown ||= app.mediator.registration?.state === 'registered'),
+    noticeReadBackWindowMs: env.NOTICE_READ_BACK_WINDOW_MS,
     settings: derivedSettings(
       () => app.mediator.config.value as PaymentRemoteConfig,
       (c) => flowSettings(c),

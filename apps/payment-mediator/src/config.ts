@@ -34,6 +34,13 @@ export const PAYMENT_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA
       minimum: 100,
       description: 'How often due PaymentNotice, verification and premium steps are run.',
     },
+    NOTICE_READ_BACK_WINDOW_MS: {
+      type: 'integer',
+      default: 600_000,
+      minimum: 1_000,
+      description:
+        'How long a PaymentNotice POST without answer (outcome unknown) is read back before an operator decides; never re-posted automatically.',
+    },
     OUTBOX_CONCURRENCY: {
       type: 'integer',
       default: 4,
@@ -50,6 +57,7 @@ export interface PaymentEnv extends MediatorEnv, UpstreamEnv {
   FINERACT_HOOK_SECRET: string;
   OUTBOX_INTERVAL_MS: number;
   OUTBOX_CONCURRENCY: number;
+  NOTICE_READ_BACK_WINDOW_MS: number;
 }
 
 /**

@@ -1,6 +1,11 @@
 import type { PaymentNotice } from 'fhir/r4';
 import type { OpenImisClient } from '@payment-layer/fhir-openimis-client';
-import { paymentReference, runDuePaymentSteps, type PaymentFlowContext } from '@payment-layer/flows-payment';
+import {
+  paymentReference,
+  retryOutboxEntry,
+  runDuePaymentSteps,
+  type PaymentFlowContext,
+} from '@payment-layer/flows-payment';
 import { startOpenHimCore, type OpenHimCoreSimulator } from '@payment-layer/sandbox';
 import { startHarness, type Harness, type SeededInvoice } from './harness';
 

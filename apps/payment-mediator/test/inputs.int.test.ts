@@ -127,6 +127,7 @@ describe('payment inputs: bad, partial and odd payments are answered clearly and
     expect(h.repos.outbox.list({ state: 'pending' }).map((e) => e.kind)).toEqual([
       'openimis.paymentNotice',
       'openimis.verifyPaid',
+      'openimis.premium',
     ]);
   });
 

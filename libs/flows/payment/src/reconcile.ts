@@ -164,7 +164,7 @@ export async function reconcile(ctx: PaymentFlowContext, period: Partial<Period>
       const key = `payment-notice:${invoice.openimisInvoiceId}`;
       const step = ctx.repos.outbox.getByKey(key);
       if (step === undefined) {
-        for (const entry of paidInvoiceSteps(invoice, ctx.settings())) {
+        for (const entry of paidInvoiceSteps(invoice)) {
           ctx.repos.outbox.enqueue(entry);
         }
         add('payment-notice-missing', 'no PaymentNotice step: enqueued', true);

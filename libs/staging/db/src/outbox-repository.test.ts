@@ -270,6 +270,21 @@ describe('OutboxRepository', () => {
       expect(outbox.wake([], at(10))).toBe(0);
     });
 
+    it('lists the pending entries in back-off that carry progress notes', () => {
+      const a = enqueue('a').entry;
+      const b = enqueue('b').entry;
+      enqueue('c', { notBefore: at(60_000) });
+      for (const e of outbox.claimDue({ now: at(0), limit: 2, leaseMs: 1000 })) {
+        outbox.fail(e.id, 'down', at(e.id === a.id ? 30_000 : 50), {
+          claim: { attempt: e.attempts },
+          progress: { waitingFor: 'openimis' },
+        });
+      }
+      expect(outbox.listBackingOff({ now: at(100) }).map((e) => e.id)).toEqual([a.id]);
+      expect(outbox.listBackingOff({ now: at(10) }).map((e) => e.id)).toEqual([a.id, b.id]);
+      expect(outbox.listBackingOff({ now: at(10), kinds: ['other'] })).toEqual([]);
+    });
+
     it('reports unknown ids as NotFoundError', () => {
       expect(() => outbox.complete(999)).toThrow(NotFoundError);
       expect(outbox.get(999)).toBeUndefined();

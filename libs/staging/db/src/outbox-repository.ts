@@ -433,6 +433,35 @@ export class OutboxRepository {
   }
 
   /**
+   * `pending` entries that wait out a back-off and carry progress notes (see {@link saveProgress}): what a worker
+   * looks at to make them due early, e.g. once the upstream they wait for answers again.
+   *
+   * @param options - now, kinds and limit (default 1 000)
+   * @returns the entries, oldest first
+   */
+  listBackingOff(options: {
+    readonly now: Date;
+    readonly kinds?: readonly string[];
+    readonly limit?: number;
+  }): OutboxEntry[] {
+    const conditions: SQL[] = [
+      eq(outbox.state, 'pending'),
+      sql`${outbox.nextAttemptAt} > ${isoTimestamp(options.now)}`,
+      sql`${outbox.result} is not null`,
+    ];
+    if (options.kinds !== undefined) {
+      conditions.push(inArray(outbox.kind, [...options.kinds]));
+    }
+    return this.db.orm
+      .select()
+      .from(outbox)
+      .where(and(...conditions))
+      .orderBy(asc(outbox.id))
+      .limit(options.limit ?? 1000)
+      .all();
+  }
+
+  /**
    * How many entries are in each state (for health and metrics).
    *
    * @returns counts per state

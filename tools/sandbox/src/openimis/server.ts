@@ -229,6 +229,14 @@ export async function startOpenImisSimulator(
     const rawQuery = qIndex < 0 ? '' : rawUrl.slice(qIndex + 1);
     const origin = `http://${req.headers.host ?? `${host}:${String(currentPort)}`}`;
     const body = await readBody(req, 10 * 1024 * 1024);
+    // A slow server has the whole request and keeps working on it even when the client gives up.
+    if (
+      processing.ms > 0 &&
+      (processing.method === undefined || processing.method.toUpperCase() === method) &&
+      (processing.path === undefined || processing.path.test(rawUrl))
+    ) {
+      await sleep(processing.ms);
+    }
 
     if (pathname === graphqlPath) {
       const auth = authenticate(req);
@@ -328,18 +336,9 @@ export async function startOpenImisSimulator(
       return;
     }
     const delay = latencyMs;
-    const slow =
-      processing.ms > 0 &&
-      (processing.method === undefined || processing.method.toUpperCase() === req.method) &&
-      (processing.path === undefined || processing.path.test(req.url ?? ''))
-        ? processing.ms
-        : 0;
     void (async (): Promise<void> => {
       let reply: SimReply;
       try {
-        if (slow > 0) {
-          await sleep(slow);
-        }
         reply = await route(req);
       } catch (err) {
         reply = outcomeReply(500, 'error', err instanceof Error ? err.message : 'Internal Server Error');
