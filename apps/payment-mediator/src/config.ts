@@ -41,6 +41,13 @@ export const PAYMENT_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA
       description:
         'How long a PaymentNotice POST without answer (outcome unknown) is read back before an operator decides; never re-posted automatically.',
     },
+    FINERACT_CATCH_UP_INTERVAL_MS: {
+      type: 'integer',
+      default: 60_000,
+      minimum: 0,
+      description:
+        'How often open invoices are checked in Fineract for charge payments whose hook was lost (0: never).',
+    },
     OUTBOX_CONCURRENCY: {
       type: 'integer',
       default: 4,
@@ -58,6 +65,7 @@ export interface PaymentEnv extends MediatorEnv, UpstreamEnv {
   OUTBOX_INTERVAL_MS: number;
   OUTBOX_CONCURRENCY: number;
   NOTICE_READ_BACK_WINDOW_MS: number;
+  FINERACT_CATCH_UP_INTERVAL_MS: number;
 }
 
 /**

@@ -3,6 +3,7 @@
  * staging ledger; PaymentNotice, verification and premium out to openIMIS through the outbox; the ledger as FHIR
  * PaymentReconciliation; and the reconciliation run.
  */
+export * from './catch-up';
 export * from './context';
 export * from './hook';
 export * from './payment-notice-in';

@@ -55,6 +55,11 @@ export interface IncomingPayment {
   readonly reference?: string | null;
   /** Canonical request text, hashed to tell a replay from a different request with the same id. */
   readonly requestText: string;
+  /**
+   * Another request text that means this same payment when it was stored first (the Fineract catch-up records a
+   * charge payment whose hook was lost; a hook for it that still arrives is then a replay, not a conflict).
+   */
+  readonly sameAsRequestText?: string;
   /** Forces the payment to `ignored` (a failure delivery, a withdrawal): kept, never money. */
   readonly ignoreReason?: string;
 }
@@ -266,7 +271,9 @@ export function recordIncomingPayment(ctx: PaymentFlowContext, p: IncomingPaymen
       throw err;
     }
     if (result.duplicate) {
-      if (result.modified) {
+      const same =
+        p.sameAsRequestText !== undefined && result.payment.requestHash === requestHash(p.sameAsRequestText);
+      if (result.modified && !same) {
         throw new ConflictError(
           `${p.source} transaction ${p.sourceTxnId} was already recorded with a different request`,
         );
