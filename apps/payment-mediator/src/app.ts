@@ -13,7 +13,11 @@ import {
   type MediatorDefinition,
 } from '@payment-layer/openhim-mediator';
 import { precompileFhirValidators } from '@payment-layer/fhir-util';
-import { drainPaymentOutbox, type PaymentFlowContext } from '@payment-layer/flows-payment';
+import {
+  catchUpFineractPayments,
+  drainPaymentOutbox,
+  type PaymentFlowContext,
+} from '@payment-layer/flows-payment';
 import {
   checkPaymentConfig,
   flowSettings,
@@ -92,6 +96,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     fineract,
     openimis,
     repos,
+    // A step that depends on a setting off by default waits until core's config has arrived (the kit's notion).
+    configKnown: () => app.mediator.config.known,
+    noticeReadBackWindowMs: env.NOTICE_READ_BACK_WINDOW_MS,
     settings: derivedSettings(
       () => app.mediator.config.value as PaymentRemoteConfig,
       (c) => flowSettings(c),
@@ -145,11 +152,46 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       timer.unref();
     });
   }
+
+  // Fineract sends a hook once: a payment made while this mediator was down is found by reading Fineract back
+  // (from the start at boot, then a page of open invoices per interval) and recorded as its hook would have been.
+  let catchUpTimer: NodeJS.Timeout | undefined;
+  let catchingUp: Promise<void> | undefined;
+  let catchUpAfter = 0;
+  const catchUp = async (): Promise<void> => {
+    if (catchingUp || closing.signal.aborted) {
+      return;
+    }
+    catchingUp = catchUpFineractPayments(context, { afterId: catchUpAfter }).then(
+      (r) => {
+        catchUpAfter = r.afterId;
+        if (r.recorded > 0 && options.outboxWorker !== false) {
+          void drainOutbox();
+        }
+      },
+      (err: unknown) => {
+        app.log.warn({ err }, 'Fineract catch-up failed; next interval retries');
+      },
+    );
+    try {
+      await catchingUp;
+    } finally {
+      catchingUp = undefined;
+    }
+  };
+  if (env.FINERACT_CATCH_UP_INTERVAL_MS > 0) {
+    app.addHook('onReady', async () => {
+      void catchUp();
+      catchUpTimer = setInterval(() => void catchUp(), env.FINERACT_CATCH_UP_INTERVAL_MS);
+      catchUpTimer.unref();
+    });
+  }
   app.addHook('onClose', async () => {
     clearInterval(timer);
+    clearInterval(catchUpTimer);
     closing.abort();
-    // A step in flight finishes (or fails into the outbox) before the staging file closes.
-    await running;
+    // A step or catch-up in flight finishes (or fails into the outbox) before the staging file closes.
+    await Promise.all([running, catchingUp]);
     await Promise.all([fineract.close(), openimis.close()]);
     audit.flush();
     db.close();

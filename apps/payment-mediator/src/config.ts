@@ -38,6 +38,20 @@ export const PAYMENT_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA
       minimum: 100,
       description: 'How often due PaymentNotice, verification and premium steps are run.',
     },
+    NOTICE_READ_BACK_WINDOW_MS: {
+      type: 'integer',
+      default: 600_000,
+      minimum: 1_000,
+      description:
+        'How long a PaymentNotice POST without answer (outcome unknown) is read back before an operator decides; never re-posted automatically.',
+    },
+    FINERACT_CATCH_UP_INTERVAL_MS: {
+      type: 'integer',
+      default: 60_000,
+      minimum: 0,
+      description:
+        'How often open invoices are checked in Fineract for charge payments whose hook was lost (0: never).',
+    },
     OUTBOX_CONCURRENCY: {
       type: 'integer',
       default: 4,
@@ -78,6 +92,8 @@ export interface PaymentEnv extends MediatorEnv, UpstreamEnv {
   FINERACT_HOOK_SECRET: string;
   OUTBOX_INTERVAL_MS: number;
   OUTBOX_CONCURRENCY: number;
+  NOTICE_READ_BACK_WINDOW_MS: number;
+  FINERACT_CATCH_UP_INTERVAL_MS: number;
   MOJALOOP_PAYEE_ID_TYPE: string;
   MOJALOOP_PAYEE_ID_VALUE?: string;
   MOJALOOP_PAYEE_NAME: string;

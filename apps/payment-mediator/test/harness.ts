@@ -109,6 +109,8 @@ async function openHarness(
     FINERACT_HOOK_SECRET: HOOK_SECRET,
     FINERACT_TIMEOUT_MS: '2000',
     OPENIMIS_TIMEOUT_MS: '2000',
+    // Tests that need the Fineract catch-up switch it on.
+    FINERACT_CATCH_UP_INTERVAL_MS: '0',
     STAGING_DB_PATH: dbPath,
     ...options.env,
   };

@@ -127,6 +127,7 @@ describe('payment inputs: bad, partial and odd payments are answered clearly and
     expect(h.repos.outbox.list({ state: 'pending' }).map((e) => e.kind)).toEqual([
       'openimis.paymentNotice',
       'openimis.verifyPaid',
+      'openimis.premium',
     ]);
   });
 
@@ -293,7 +294,7 @@ describe('payment inputs: bad, partial and odd payments are answered clearly and
     expect(bad.statusCode).toBe(400);
   });
 
-  it('the reconcile run re-enqueues a missing PaymentNotice and reports a payment Fineract saw but the ledger did not', async () => {
+  it('the reconcile run re-enqueues a missing PaymentNotice and records a payment Fineract saw but the ledger did not', async () => {
     // A paid ledger invoice whose steps were never enqueued (e.g. an operator fixed it by hand).
     h.repos.ledger.updateInvoice(inv.ledger.id, { state: 'paid', paidAmount: inv.amount });
     // A second invoice paid in Fineract while no hook was registered: the ledger never heard of it.
@@ -310,13 +311,19 @@ describe('payment inputs: bad, partial and odd payments are answered clearly and
     };
     const first = JSON.stringify(await run());
     expect(first).toContain('payment-notice-missing');
-    expect(first).toContain('fineract-paid-differs');
+    // The catch-up recorded the lost payment as its hook would have: that invoice no longer differs (the one paid
+    // by hand in the ledger only still does).
+    expect(first).toContain('hook-missing');
+    expect(first).not.toContain(`fineract-paid-differs ${lost.code}`);
+    expect(first).toContain(`fineract-paid-differs ${inv.code}`);
+    expect(h.repos.ledger.getInvoiceById(lost.ledger.id)?.state).toBe('paid');
     expect(h.repos.outbox.getByKey(`payment-notice:${inv.uuid}`)?.state).toBe('pending');
     await h.drain();
-    expect(h.openimis.store.paymentNotices()).toHaveLength(1);
+    expect(h.openimis.store.paymentNotices()).toHaveLength(2);
     const second = JSON.stringify(await run());
     expect(second).not.toContain('payment-notice-missing');
-    expect(second).toContain('fineract-paid-differs');
-    expect(h.openimis.store.paymentNotices()).toHaveLength(1);
+    expect(second).not.toContain('hook-missing');
+    expect(second).not.toContain(`fineract-paid-differs ${lost.code}`);
+    expect(h.openimis.store.paymentNotices()).toHaveLength(2);
   });
 });

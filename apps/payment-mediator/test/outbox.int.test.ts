@@ -43,7 +43,7 @@ describe('payment outbox worker', () => {
       await h.pay(inv, inv.amount, `pay-outbox-${i}`);
     }
     await h.fineract.hooksIdle();
-    expect(h.repos.outbox.countByState().pending).toBe(2 * INVOICES);
+    expect(h.repos.outbox.countByState().pending).toBe(3 * INVOICES);
   });
 
   afterEach(async () => {
@@ -57,16 +57,16 @@ describe('payment outbox worker', () => {
     const results = await runDuePaymentSteps(ctx, { concurrency: 4 });
 
     expect(openimis.maxInFlight()).toBe(4);
-    expect(results).toHaveLength(2 * INVOICES);
+    expect(results).toHaveLength(3 * INVOICES);
     expect(results.every((r) => r.state === 'done')).toBe(true);
-    // Each invoice's verification finished after its PaymentNotice.
+    // Each invoice's verification finished after its PaymentNotice, its premium step (off: skipped) after that.
     const order = results.map((r) => {
       const entry = h.repos.outbox.get(r.entryId);
       return { kind: r.kind, invoice: (entry?.payload as { invoiceUuid: string }).invoiceUuid };
     });
     for (const { invoice } of order) {
       const kinds = order.filter((o) => o.invoice === invoice).map((o) => o.kind);
-      expect(kinds).toEqual(['openimis.paymentNotice', 'openimis.verifyPaid']);
+      expect(kinds).toEqual(['openimis.paymentNotice', 'openimis.verifyPaid', 'openimis.premium']);
     }
     const notices = h.openimis.store.paymentNotices();
     expect(notices).toHaveLength(INVOICES);
@@ -82,21 +82,22 @@ describe('payment outbox worker', () => {
   it('one run is bounded: with one entry per claim it stops after 10 steps', async () => {
     const ran = await runDuePaymentSteps(h.app.payment, { limit: 1 });
     expect(ran).toHaveLength(10);
-    expect(h.repos.outbox.countByState().pending).toBe(2);
+    expect(h.repos.outbox.countByState().pending).toBe(3 * INVOICES - 10);
   });
 
   it('a drain runs everything due, beyond what one run claims', async () => {
     const ran = await drainPaymentOutbox(h.app.payment, { limit: 1, concurrency: 2 });
-    expect(ran).toBe(2 * INVOICES);
-    expect(h.repos.outbox.countByState()).toMatchObject({ pending: 0, in_progress: 0, done: 2 * INVOICES });
+    expect(ran).toBe(3 * INVOICES);
+    expect(h.repos.outbox.countByState()).toMatchObject({ pending: 0, in_progress: 0, done: 3 * INVOICES });
     expect(h.openimis.store.paymentNotices()).toHaveLength(INVOICES);
   });
 
   it('a drain stops when nothing it ran succeeded (openIMIS down: the steps wait for their retry time)', async () => {
     await h.openimis.setDown(true);
     const ran = await drainPaymentOutbox(h.app.payment, { concurrency: 4 });
-    expect(ran).toBe(INVOICES);
-    expect(h.repos.outbox.countByState()).toMatchObject({ pending: 2 * INVOICES, done: 0 });
+    // Every notice once, then one of them again as the probe of whether openIMIS answers again.
+    expect(ran).toBe(INVOICES + 1);
+    expect(h.repos.outbox.countByState()).toMatchObject({ pending: 3 * INVOICES, done: 0 });
     await h.openimis.setDown(false);
   });
 
@@ -104,6 +105,6 @@ describe('payment outbox worker', () => {
     const abort = new AbortController();
     abort.abort();
     expect(await drainPaymentOutbox(h.app.payment, { signal: abort.signal })).toBe(0);
-    expect(h.repos.outbox.countByState().pending).toBe(2 * INVOICES);
+    expect(h.repos.outbox.countByState().pending).toBe(3 * INVOICES);
   });
 });

@@ -79,6 +79,26 @@ describe('ops CLI commands on a staging file', () => {
     expect(out.data.payments).toHaveLength(1);
     expect(out.text).toContain('openimis.paymentNotice failed: openIMIS answered 500');
     expect(out.text).toContain('fineract-savings 47 15.00 USD');
+    expect(out.data.dead.map((e) => e.kind)).toEqual(['openimis.paymentNotice']);
+    expect(out.text).toContain('outbox entries handed to an operator (dead): 1');
+    expect(out.data.unknown).toHaveLength(0);
+  });
+
+  it('attention lists a PaymentNotice whose outcome is unknown while it is read back', () => {
+    const { entry } = repos.outbox.enqueue({
+      kind: 'openimis.paymentNotice',
+      idempotencyKey: 'payment-notice:other',
+      payload: {},
+    });
+    const claimed = repos.outbox.claim(entry.id, { now: new Date(), leaseMs: 1000 });
+    repos.outbox.fail(entry.id, 'openIMIS did not answer POST within 20000 ms', new Date(Date.now() + 5000), {
+      claim: { attempt: claimed?.attempts ?? 0 },
+      progress: { noticePostedAt: '2026-05-17T10:58:46.000Z' },
+    });
+    const out = attentionCommand(repos);
+    expect(out.data.unknown.map((e) => e.id)).toEqual([entry.id]);
+    expect(out.text).toContain('outcome unknown): 1');
+    expect(out.text).toContain('posted 2026-05-17T10:58:46.000Z');
   });
 
   it('outbox --state dead lists the dead entry; a bad state is refused', () => {

@@ -3,6 +3,7 @@ import { buildLedgerReport, retryOutboxEntry, type ReconcileReport } from '@paym
 import {
   OUTBOX_STATES,
   type LedgerInvoice,
+  type OutboxEntry,
   type OutboxState,
   type ReceivedPayment,
   type StagingRepositories,
@@ -29,20 +30,29 @@ function allPages<T extends { readonly id: number }>(page: (afterId: number) => 
 }
 
 /**
- * `attention`: every invoice and payment an operator has to look at, with the reason.
+ * `attention`: every invoice and payment an operator has to look at, with the reason; every outbox entry handed to
+ * an operator (dead); and every PaymentNotice whose POST got no answer and is still being read back (outcome
+ * unknown: not settled, not yet an error).
  *
  * @param repos - staging repositories
  * @returns the lines and the rows
  */
-export function attentionCommand(
-  repos: StagingRepositories,
-): CommandOutput<{ invoices: LedgerInvoice[]; payments: ReceivedPayment[] }> {
+export function attentionCommand(repos: StagingRepositories): CommandOutput<{
+  invoices: LedgerInvoice[];
+  payments: ReceivedPayment[];
+  dead: OutboxEntry[];
+  unknown: OutboxEntry[];
+}> {
   const invoices = allPages((afterId) =>
     repos.ledger.listInvoices({ state: 'needs_attention', afterId, limit: PAGE }),
   );
   const payments = allPages((afterId) =>
     repos.ledger.listPayments({ state: 'needs_attention', afterId, limit: PAGE }),
   );
+  const dead = repos.outbox.list({ state: 'dead', limit: 10_000 });
+  const unknown = repos.outbox
+    .list({ state: ['pending', 'in_progress'], kind: 'openimis.paymentNotice', limit: 10_000 })
+    .filter((e) => typeof (e.result as { noticePostedAt?: unknown } | null)?.noticePostedAt === 'string');
   const lines = [
     `invoices needing attention: ${invoices.length}`,
     ...invoices.map(
@@ -55,8 +65,16 @@ export function attentionCommand(
         `  payment ${p.id} ${p.source} ${p.sourceTxnId} ${p.amount} ${p.currency} received ${p.receivedAt}` +
         `${p.invoiceId !== null ? ` invoice ${p.invoiceId}` : ''}: ${p.reason ?? ''}`,
     ),
+    `outbox entries handed to an operator (dead): ${dead.length}`,
+    ...dead.map((e) => `  outbox ${e.id} ${e.kind} ${e.aggregateRef ?? ''}: ${e.lastError ?? ''}`),
+    `PaymentNotices without answer, being read back (outcome unknown): ${unknown.length}`,
+    ...unknown.map(
+      (e) =>
+        `  outbox ${e.id} ${e.aggregateRef ?? ''} posted ${(e.result as { noticePostedAt: string }).noticePostedAt}, ` +
+        `next read ${e.nextAttemptAt}`,
+    ),
   ];
-  return { text: lines.join('\n'), data: { invoices, payments } };
+  return { text: lines.join('\n'), data: { invoices, payments, dead, unknown } };
 }
 
 /**
@@ -172,7 +190,7 @@ export function parseArgs(args: readonly string[]): {
 
 /** Usage text of the CLI. */
 export const USAGE = `usage: npx tsx tools/ops/src/cli.ts <command>
-  attention                                   invoices and payments needing attention
+  attention                                   invoices, payments and outbox entries needing attention
   outbox [--state pending|in_progress|done|dead]  outbox entries (default: not done)
   retry <outboxId>                            make an outbox entry due now
   report --from YYYY-MM-DD --to YYYY-MM-DD    reconciliation report of the ledger (to exclusive)

@@ -41,7 +41,21 @@ export interface PaymentFlowContext {
   readonly log: FlowLogger;
   /** Source of "now" (tests move it forward to make retries due). */
   readonly now?: () => Date;
+  /**
+   * Whether the operator config is known (fetched from OpenHIM core, or no core configured). Until it is, a step
+   * whose run depends on a setting that is off by default (the premium) waits instead of deciding from defaults.
+   * Default: always known.
+   */
+  readonly configKnown?: () => boolean;
+  /**
+   * How long a PaymentNotice whose POST got no answer (outcome unknown) is read back from openIMIS before it is
+   * handed to an operator — never posted again automatically. Default {@link DEFAULT_NOTICE_READ_BACK_WINDOW_MS}.
+   */
+  readonly noticeReadBackWindowMs?: number;
 }
+
+/** Default of {@link PaymentFlowContext.noticeReadBackWindowMs}: far beyond any openIMIS request's lifetime. */
+export const DEFAULT_NOTICE_READ_BACK_WINDOW_MS = 10 * 60_000;
 
 /**
  * @param ctx - flow context

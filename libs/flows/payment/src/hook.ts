@@ -8,6 +8,7 @@ import {
   type SavingsTransactionDelivery,
 } from '@payment-layer/mifos-fineract-client';
 import type { LedgerInvoice } from '@payment-layer/staging-db';
+import { catchUpRequestText } from './catch-up';
 import type { PaymentFlowContext } from './context';
 import { recordIncomingPayment, requestHash, type IncomingPayment, type PaymentOutcome } from './record';
 
@@ -89,6 +90,7 @@ function chargePayment(
     payerRef: `fineract-client:${d.clientId}`,
     reference: d.receiptNumber ?? d.transactionExternalId ?? `client-charge:${d.clientChargeId}`,
     requestText,
+    sameAsRequestText: catchUpRequestText(d.clientChargeId, String(d.transactionId), d.amount),
   };
 }
 

@@ -3,6 +3,7 @@
  * PaymentNotices in, recorded exactly once in the staging ledger; PaymentNotice, verification and premium out to
  * openIMIS through the outbox; the ledger as FHIR PaymentReconciliation; and the reconciliation run.
  */
+export * from './catch-up';
 export * from './context';
 export * from './hook';
 export * from './mojaloop-payee';

@@ -53,6 +53,27 @@ export function handlePaymentNotice(ctx: PaymentFlowContext, resource: unknown):
       },
     );
   }
+  // Everything the notice itself gets wrong is a 400, before the ledger is asked about the invoice.
+  // Exact in its currency (an ISO 4217 code; more decimals than it has are refused, never rounded). The amount
+  // may be negative or zero: kept for an operator, never applied.
+  const { amount, currency } = parseFhirMoney(notice.amount, 'PaymentNotice.amount');
+  const sourceTxnId = identifier.system ? `${identifier.system}|${identifier.value}` : identifier.value;
+  // The ledger keys payments by this id (at most 255 characters): refuse a longer one naming the FHIR element.
+  if (sourceTxnId.length > MAX_PAYMENT_ID_LENGTH) {
+    const at = notice.identifier?.indexOf(identifier) ?? 0;
+    throw new ValidationError(
+      `PaymentNotice.identifier system and value together exceed ${MAX_PAYMENT_ID_LENGTH} characters`,
+      {
+        issues: [
+          {
+            message: `system|value must be at most ${MAX_PAYMENT_ID_LENGTH} characters`,
+            location: `PaymentNotice.identifier[${at}].value`,
+            code: 'too-long',
+          },
+        ],
+      },
+    );
+  }
   const invoiceUuid = ref.id.toLowerCase();
   const invoice = ctx.repos.ledger.getInvoiceByOpenimisId(invoiceUuid);
   if (invoice === undefined) {
@@ -77,26 +98,6 @@ export function handlePaymentNotice(ctx: PaymentFlowContext, resource: unknown):
         },
       ],
     });
-  }
-  // Exact in its currency (an ISO 4217 code; more decimals than it has are refused, never rounded). The amount
-  // may be negative or zero: kept for an operator, never applied.
-  const { amount, currency } = parseFhirMoney(notice.amount, 'PaymentNotice.amount');
-  const sourceTxnId = identifier.system ? `${identifier.system}|${identifier.value}` : identifier.value;
-  // The ledger keys payments by this id (at most 255 characters): refuse a longer one naming the FHIR element.
-  if (sourceTxnId.length > MAX_PAYMENT_ID_LENGTH) {
-    const at = notice.identifier?.indexOf(identifier) ?? 0;
-    throw new ValidationError(
-      `PaymentNotice.identifier system and value together exceed ${MAX_PAYMENT_ID_LENGTH} characters`,
-      {
-        issues: [
-          {
-            message: `system|value must be at most ${MAX_PAYMENT_ID_LENGTH} characters`,
-            location: `PaymentNotice.identifier[${at}].value`,
-            code: 'too-long',
-          },
-        ],
-      },
-    );
   }
   const outcome = recordIncomingPayment(ctx, {
     source: 'fhir',

@@ -5,6 +5,7 @@ import type {
   ReceivedPayment,
   StagingRepositories,
 } from '@payment-layer/staging-db';
+import { catchUpFineractPayments } from './catch-up';
 import type { PaymentFlowContext } from './context';
 import { paidInvoiceSteps } from './record';
 import { retryOutboxEntry } from './steps';
@@ -113,7 +114,8 @@ function countBy<K extends string>(values: readonly K[]): Partial<Record<K, numb
 }
 
 /**
- * Reconciliation run for a period: for every ledger invoice created in it, the ledger's paid amount is compared
+ * Reconciliation run for a period: first the Fineract catch-up (charge payments whose hook was lost are recorded,
+ * see {@link catchUpFineractPayments}); then, for every ledger invoice created in it, the ledger's paid amount is compared
  * with what Fineract says the client charge has received, and the ledger state with the openIMIS invoice status
  * (GraphQL). Repaired (safely, through the outbox — never by posting directly): an invoice paid in the ledger
  * whose PaymentNotice step is missing or dead while openIMIS does not read it PAID gets the step enqueued again
@@ -126,10 +128,33 @@ function countBy<K extends string>(values: readonly K[]): Partial<Record<K, numb
  * @returns counts and the list of discrepancies
  */
 export async function reconcile(ctx: PaymentFlowContext, period: Partial<Period>): Promise<ReconcileReport> {
+  // Charge payments whose hook was lost are recorded first (as their hooks would have been), so what remains below
+  // is what the catch-up could not explain.
+  const caughtUp: Discrepancy[] = [];
+  try {
+    let afterId = 0;
+    do {
+      const r = await catchUpFineractPayments(ctx, { afterId });
+      if (r.recorded > 0) {
+        caughtUp.push({
+          kind: 'hook-missing',
+          detail: `${r.recorded} Fineract charge payment(s) without hook recorded`,
+          repaired: true,
+        });
+      }
+      afterId = r.afterId;
+    } while (afterId !== 0);
+  } catch (err) {
+    caughtUp.push({
+      kind: 'fineract-unavailable',
+      detail: `catch-up of lost hooks: ${err instanceof Error ? err.message : String(err)}`,
+      repaired: false,
+    });
+  }
   const base = buildLedgerReport(ctx.repos, period);
-  const discrepancies: Discrepancy[] = [...base.discrepancies];
+  const discrepancies: Discrepancy[] = [...caughtUp, ...base.discrepancies];
   let consistent = 0;
-  let repaired = 0;
+  let repaired = caughtUp.filter((d) => d.repaired).length;
   for (const invoice of invoicesCreatedIn(ctx.repos, base.period)) {
     const found: Discrepancy[] = [];
     const add = (kind: string, detail: string, fixed = false): void => {
@@ -164,7 +189,7 @@ export async function reconcile(ctx: PaymentFlowContext, period: Partial<Period>
       const key = `payment-notice:${invoice.openimisInvoiceId}`;
       const step = ctx.repos.outbox.getByKey(key);
       if (step === undefined) {
-        for (const entry of paidInvoiceSteps(invoice, ctx.settings())) {
+        for (const entry of paidInvoiceSteps(invoice)) {
           ctx.repos.outbox.enqueue(entry);
         }
         add('payment-notice-missing', 'no PaymentNotice step: enqueued', true);

@@ -96,6 +96,7 @@ describe('recording payments in the ledger (no upstream calls)', () => {
     expect(ctx.repos.outbox.list().map((e) => e.idempotencyKey)).toEqual([
       'payment-notice:bd84b2f2-ec1d-48de-8f8c-5a477aa4a29f',
       'verify-paid:bd84b2f2-ec1d-48de-8f8c-5a477aa4a29f',
+      'premium:bd84b2f2-ec1d-48de-8f8c-5a477aa4a29f',
     ]);
     expect(pay('a', '0.10')).toBe('duplicate');
   });
@@ -112,14 +113,17 @@ describe('recording payments in the ledger (no upstream calls)', () => {
     expect(ctx.repos.ledger.listPayments()).toHaveLength(1);
   });
 
-  it('orders the steps of a paid invoice: notice, verify, premium (verify forced by premiums)', () => {
-    const inv = invoice('1.00');
-    expect(paidInvoiceSteps(inv, { ...SETTINGS, verifyPaid: false }).map((s) => s.kind)).toEqual([
+  it('queues every step of a paid invoice in order, whatever the settings (each decides when it runs)', () => {
+    expect(paidInvoiceSteps(invoice('1.00')).map((s) => s.kind)).toEqual([
       'openimis.paymentNotice',
+      'openimis.verifyPaid',
+      'openimis.premium',
     ]);
-    expect(
-      paidInvoiceSteps(inv, { ...SETTINGS, verifyPaid: false, recordPremium: true }).map((s) => s.kind),
-    ).toEqual(['openimis.paymentNotice', 'openimis.verifyPaid', 'openimis.premium']);
+    // A bill (claim batch) has no premium.
+    expect(paidInvoiceSteps({ ...invoice('1.00'), kind: 'bill' }).map((s) => s.kind)).toEqual([
+      'openimis.paymentNotice',
+      'openimis.verifyPaid',
+    ]);
   });
 
   it('builds schema-valid PaymentReconciliation resources, unmatched payments included', () => {

@@ -9,7 +9,7 @@ import type {
   PaymentState,
   ReceivedPayment,
 } from '@payment-layer/staging-db';
-import type { PaymentFlowContext, PaymentFlowSettings } from './context';
+import type { PaymentFlowContext } from './context';
 
 /** Outbox kind: post the PaymentNotice of a fully paid invoice to openIMIS. */
 export const PAYMENT_NOTICE_STEP = 'openimis.paymentNotice';
@@ -55,6 +55,11 @@ export interface IncomingPayment {
   readonly reference?: string | null;
   /** Canonical request text, hashed to tell a replay from a different request with the same id. */
   readonly requestText: string;
+  /**
+   * Another request text that means this same payment when it was stored first (the Fineract catch-up records a
+   * charge payment whose hook was lost; a hook for it that still arrives is then a replay, not a conflict).
+   */
+  readonly sameAsRequestText?: string;
   /** Forces the payment to `ignored` (a failure delivery, a withdrawal): kept, never money. */
   readonly ignoreReason?: string;
 }
@@ -79,14 +84,14 @@ const PAYABLE_STATES = ['awaiting_payment', 'partially_paid'] as const;
 
 /**
  * The outbox steps of a fully paid invoice, in order (one aggregate, so they run strictly one after another):
- * PaymentNotice, verification, premium. Verification is always enqueued when a premium is recorded: a policy must
- * not be activated on an invoice openIMIS did not mark PAID.
+ * PaymentNotice, verification, and — for a contribution invoice — the premium. All are queued whatever the
+ * settings: each decides when it runs, from the operator config in force then (verification and premium skip
+ * themselves when switched off), so a config that arrives after the payment still counts.
  *
  * @param invoice - the fully paid ledger invoice
- * @param settings - flow settings in force
  * @returns the entries to enqueue
  */
-export function paidInvoiceSteps(invoice: LedgerInvoice, settings: PaymentFlowSettings): NewOutboxEntry[] {
+export function paidInvoiceSteps(invoice: LedgerInvoice): NewOutboxEntry[] {
   const payload: PaymentStepPayload = {
     ledgerInvoiceId: invoice.id,
     invoiceUuid: invoice.openimisInvoiceId,
@@ -103,16 +108,14 @@ export function paidInvoiceSteps(invoice: LedgerInvoice, settings: PaymentFlowSe
       payload,
       aggregateRef,
     },
-  ];
-  if (settings.verifyPaid || settings.recordPremium) {
-    steps.push({
+    {
       kind: VERIFY_PAID_STEP,
       idempotencyKey: `verify-paid:${invoice.openimisInvoiceId}`,
       payload,
       aggregateRef,
-    });
-  }
-  if (settings.recordPremium && invoice.kind === 'invoice') {
+    },
+  ];
+  if (invoice.kind === 'invoice') {
     steps.push({
       kind: PREMIUM_STEP,
       idempotencyKey: `premium:${invoice.openimisInvoiceId}`,
@@ -231,7 +234,6 @@ export function recordIncomingPayment(ctx: PaymentFlowContext, p: IncomingPaymen
     const invoice =
       p.invoice === undefined ? undefined : (ctx.repos.ledger.getInvoiceById(p.invoice.id) ?? p.invoice);
     const d = decide(p, invoice);
-    const settings = ctx.settings();
     const upd = d.update;
     let result: ReturnType<typeof ctx.repos.ledger.recordPayment>;
     try {
@@ -258,7 +260,7 @@ export function recordIncomingPayment(ctx: PaymentFlowContext, p: IncomingPaymen
                 expectedState: [...PAYABLE_STATES],
               }),
               outbox: ({ invoice: after }): NewOutboxEntry[] =>
-                after !== undefined && after.state === 'paid' ? paidInvoiceSteps(after, settings) : [],
+                after !== undefined && after.state === 'paid' ? paidInvoiceSteps(after) : [],
             }
           : {}),
       });
@@ -269,7 +271,9 @@ export function recordIncomingPayment(ctx: PaymentFlowContext, p: IncomingPaymen
       throw err;
     }
     if (result.duplicate) {
-      if (result.modified) {
+      const same =
+        p.sameAsRequestText !== undefined && result.payment.requestHash === requestHash(p.sameAsRequestText);
+      if (result.modified && !same) {
         throw new ConflictError(
           `${p.source} transaction ${p.sourceTxnId} was already recorded with a different request`,
         );

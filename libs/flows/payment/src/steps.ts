@@ -1,17 +1,25 @@
 import type { PaymentNotice } from 'fhir/r4';
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import { MediatorError, NotFoundError } from '@payment-layer/shared-errors';
+import {
+  ConflictError,
+  MediatorError,
+  NotFoundError,
+  UpstreamError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from '@payment-layer/shared-errors';
 import { money, toFhirMoney } from '@payment-layer/shared-money';
 import { OpenImisMutationError, type PaymentRecord } from '@payment-layer/fhir-openimis-client';
 import {
   nextAttemptDelayMs,
+  type ClaimToken,
   type InvoiceState,
   type LedgerInvoice,
   type OutboxEntry,
   type StagingRepositories,
 } from '@payment-layer/staging-db';
-import { nowOf, type PaymentFlowContext } from './context';
+import { DEFAULT_NOTICE_READ_BACK_WINDOW_MS, nowOf, type PaymentFlowContext } from './context';
 import {
   PAYMENT_NOTICE_STEP,
   PAYMENT_STEP_KINDS,
@@ -29,8 +37,31 @@ export interface PaymentStepResult {
   readonly detail?: string;
 }
 
-/** Lease of a claimed step: long enough for a premium mutation poll; a crashed worker's step is re-claimed after. */
-export const PAYMENT_STEP_LEASE_MS = 120_000;
+/**
+ * Lease of a claimed step. Short, so the step of a crashed worker is claimed again within seconds; the worker
+ * renews it every {@link PAYMENT_STEP_LEASE_RENEW_MS} while the step runs (a slow openIMIS call or a premium
+ * mutation poll), so a running step is never claimed a second time.
+ */
+export const PAYMENT_STEP_LEASE_MS = 10_000;
+/** How often a running step's lease is renewed (a third of the lease: two renewals may be late). */
+export const PAYMENT_STEP_LEASE_RENEW_MS = 3_000;
+/** Longest wait between two read-backs of a PaymentNotice whose outcome is unknown. */
+const READ_BACK_MAX_DELAY_MS = 60_000;
+/** Longest wait of a step that waits for the operator config or for an upstream to answer again. */
+const WAIT_MAX_DELAY_MS = 30_000;
+
+/**
+ * What a worker noted on an unfinished payment step (kept in the outbox entry's `result` until it is done): it
+ * survives a crash, a retry and a restart.
+ */
+export interface PaymentStepProgress {
+  /** A PaymentNotice POST was sent at this instant and its outcome is not known: read back, never post again. */
+  readonly noticePostedAt?: string;
+  /** The last attempt failed because this did not answer (`config`: the operator config is not known yet). */
+  readonly waitingFor?: 'openimis' | 'fineract' | 'openhim' | 'mojaloop' | 'config';
+  /** Checks that failed (openIMIS not PAID, Fineract not confirming), counted against `maxVerifyAttempts`. */
+  readonly failedChecks?: number;
+}
 
 /** openIMIS invoice status PAID (reference §6.6). */
 const OPENIMIS_PAID = 2;
@@ -68,52 +99,142 @@ export async function runPaymentStep(
   entry: OutboxEntry,
 ): Promise<PaymentStepResult> {
   const payload = entry.payload as PaymentStepPayload;
+  const claim: ClaimToken = { attempt: entry.attempts };
+  const run: StepRun = { ctx, entry, claim, payload, progress: { ...progressOf(entry) } };
   try {
     let detail: Record<string, unknown>;
     switch (entry.kind) {
       case PAYMENT_NOTICE_STEP:
-        detail = await sendPaymentNotice(ctx, payload);
+        detail = await sendPaymentNotice(run);
         break;
       case VERIFY_PAID_STEP:
-        detail = await verifyPaid(ctx, payload);
+        detail = await verifyPaid(run);
         break;
       case PREMIUM_STEP:
-        detail = await recordPremium(ctx, payload);
+        detail = await recordPremium(run);
         break;
       default:
         throw new StepError(`unknown payment step ${entry.kind}`, false);
     }
-    ctx.repos.outbox.complete(entry.id, detail);
+    ctx.repos.outbox.complete(entry.id, detail, claim);
     return { entryId: entry.id, kind: entry.kind, state: 'done' };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const permanent = (err instanceof StepError && !err.retryable) || err instanceof OpenImisMutationError;
-    // Verification and unconfirmed Fineract money are retried a bounded number of times, then an operator decides.
-    const bounded = entry.kind === VERIFY_PAID_STEP || (err instanceof StepError && err.bounded);
-    const tooMany = bounded && entry.attempts >= ctx.settings().maxVerifyAttempts;
-    if (permanent || tooMany) {
-      ctx.repos.outbox.markDead(entry.id, message);
-      flagInvoice(ctx, payload, `${entry.kind} failed: ${message}`);
+    try {
+      return failStep(run, err);
+    } catch (lost) {
+      if (!(lost instanceof ConflictError)) {
+        throw lost;
+      }
+      // Another worker claimed the entry after this one's lease ran out: its outcome is theirs to record.
       ctx.log.error(
-        { outboxId: entry.id, kind: entry.kind, invoiceUuid: payload.invoiceUuid, err: message },
-        'payment step dead',
+        { outboxId: entry.id, kind: entry.kind, err: lost.message },
+        'payment step lease lost; its result is left to the worker that holds it',
       );
-      return { entryId: entry.id, kind: entry.kind, state: 'dead', detail: message };
+      return { entryId: entry.id, kind: entry.kind, state: 'retry', detail: lost.message };
     }
-    const delay = nextAttemptDelayMs(entry.attempts);
-    ctx.repos.outbox.fail(entry.id, message, new Date(nowOf(ctx).getTime() + delay));
-    ctx.log.warn(
-      {
-        outboxId: entry.id,
-        kind: entry.kind,
-        invoiceUuid: payload.invoiceUuid,
-        retryable: err instanceof MediatorError ? err.retryable : undefined,
-        err: message,
-      },
-      'payment step will be retried',
-    );
-    return { entryId: entry.id, kind: entry.kind, state: 'retry', detail: message };
   }
+}
+
+function failStep(run: StepRun, err: unknown): PaymentStepResult {
+  const { ctx, entry, claim, payload, progress } = run;
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof ConflictError && /claimed again/.test(message)) {
+    throw err;
+  }
+  const waitingFor = waitedFor(err);
+  const permanent = (err instanceof StepError && !err.retryable) || err instanceof OpenImisMutationError;
+  // A check that failed (openIMIS not PAID, Fineract money not confirmed) counts; an upstream outage does not.
+  const check = waitingFor === undefined && err instanceof StepError && err.check;
+  const failedChecks = (progress.failedChecks ?? 0) + (check ? 1 : 0);
+  const tooMany = check && failedChecks >= ctx.settings().maxVerifyAttempts;
+  if (permanent || tooMany) {
+    ctx.repos.outbox.markDead(entry.id, message, claim);
+    flagInvoice(ctx, payload, `${entry.kind} failed: ${message}`);
+    ctx.log.error(
+      { outboxId: entry.id, kind: entry.kind, invoiceUuid: payload.invoiceUuid, err: message },
+      'payment step dead',
+    );
+    return { entryId: entry.id, kind: entry.kind, state: 'dead', detail: message };
+  }
+  // The upstream waited for is noted only while it is why the step waits.
+  const { waitingFor: _previous, ...kept } = progress;
+  const next: PaymentStepProgress = {
+    ...kept,
+    ...(failedChecks > 0 ? { failedChecks } : {}),
+    ...(waitingFor !== undefined ? { waitingFor } : {}),
+  };
+  const maxMs =
+    next.noticePostedAt !== undefined
+      ? READ_BACK_MAX_DELAY_MS
+      : waitingFor !== undefined
+        ? WAIT_MAX_DELAY_MS
+        : undefined;
+  const delay = nextAttemptDelayMs(entry.attempts, maxMs !== undefined ? { maxMs } : {});
+  ctx.repos.outbox.fail(entry.id, message, new Date(nowOf(ctx).getTime() + delay), {
+    claim,
+    progress: Object.keys(next).length > 0 ? next : null,
+  });
+  ctx.log.warn(
+    {
+      outboxId: entry.id,
+      kind: entry.kind,
+      invoiceUuid: payload.invoiceUuid,
+      retryable: err instanceof MediatorError ? err.retryable : undefined,
+      waitingFor,
+      err: message,
+    },
+    'payment step will be retried',
+  );
+  return { entryId: entry.id, kind: entry.kind, state: 'retry', detail: message };
+}
+
+/** The upstream (or the config) whose silence made a step fail, if that is why it failed. */
+function waitedFor(err: unknown): PaymentStepProgress['waitingFor'] {
+  if (err instanceof UpstreamUnavailableError || err instanceof UpstreamTimeoutError) {
+    return err.system;
+  }
+  if (err instanceof UpstreamError && err.retryable) {
+    return err.system;
+  }
+  if (err instanceof StepError && err.waitingForConfig) {
+    return 'config';
+  }
+  return undefined;
+}
+
+/**
+ * Whether a request that failed with this error may still have been processed upstream: no answer came (a timeout,
+ * a connection broken after sending) or a gateway answered for it. A refused connection or an answer from the
+ * upstream itself says it was not.
+ */
+function mayHaveArrived(err: unknown): boolean {
+  if (err instanceof UpstreamTimeoutError) {
+    return true;
+  }
+  if (err instanceof UpstreamUnavailableError) {
+    const cause = err.cause as { code?: unknown } | undefined;
+    const code = typeof cause?.code === 'string' ? cause.code : '';
+    return !['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT'].includes(code);
+  }
+  if (err instanceof UpstreamError) {
+    return err.upstreamStatus === 502 || err.upstreamStatus === 504;
+  }
+  return false;
+}
+
+function progressOf(entry: OutboxEntry): PaymentStepProgress {
+  const r = entry.result;
+  return r !== null && typeof r === 'object' && !Array.isArray(r) ? r : {};
+}
+
+/** One run of a claimed step. */
+interface StepRun {
+  readonly ctx: PaymentFlowContext;
+  readonly entry: OutboxEntry;
+  readonly claim: ClaimToken;
+  readonly payload: PaymentStepPayload;
+  /** Notes of earlier runs, updated by this one. */
+  progress: PaymentStepProgress;
 }
 
 /** Options of {@link runDuePaymentSteps} and {@link drainPaymentOutbox}. */
@@ -157,12 +278,63 @@ export async function runDuePaymentSteps(
       Array.from({ length: Math.min(concurrency, claimed.length) }, async () => {
         while (next < claimed.length) {
           const entry = claimed[next++] as OutboxEntry;
-          results.push(await runPaymentStep(ctx, entry));
+          results.push(await withRenewedLease(ctx, entry, () => runPaymentStep(ctx, entry)));
         }
       }),
     );
   }
   return results;
+}
+
+/** Runs a claimed step while renewing its short lease, so no other worker claims it while it runs. */
+async function withRenewedLease<T>(
+  ctx: PaymentFlowContext,
+  entry: OutboxEntry,
+  run: () => Promise<T>,
+): Promise<T> {
+  const claim: ClaimToken = { attempt: entry.attempts };
+  const timer = setInterval(() => {
+    try {
+      if (
+        !ctx.repos.outbox.renewLease(entry.id, claim, { now: nowOf(ctx), leaseMs: PAYMENT_STEP_LEASE_MS })
+      ) {
+        clearInterval(timer);
+      }
+    } catch (err) {
+      ctx.log.error({ outboxId: entry.id, err: String(err) }, 'could not renew the lease of a payment step');
+    }
+  }, PAYMENT_STEP_LEASE_RENEW_MS);
+  timer.unref();
+  try {
+    return await run();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * Makes the payment steps due now that wait out a back-off because an upstream did not answer (or, once the
+ * operator config is known, those that waited for it): called when an upstream answers again, so a long outage's
+ * back-off does not delay the recovery.
+ *
+ * @param ctx - flow context
+ * @param options - `only` wakes at most this many (a probe); `configOnly` only those that waited for the config
+ * @returns how many became due
+ */
+export function wakeWaitingPaymentSteps(
+  ctx: PaymentFlowContext,
+  options: { readonly only?: number; readonly configOnly?: boolean } = {},
+): number {
+  const now = nowOf(ctx);
+  const configKnown = ctx.configKnown?.() ?? true;
+  const waiting = ctx.repos.outbox
+    .listBackingOff({ now, kinds: PAYMENT_STEP_KINDS, limit: 10_000 })
+    .filter((e) => {
+      const w = progressOf(e).waitingFor;
+      return w === 'config' ? configKnown : w !== undefined && options.configOnly !== true;
+    })
+    .map((e) => e.id);
+  return ctx.repos.outbox.wake(options.only !== undefined ? waiting.slice(0, options.only) : waiting, now);
 }
 
 /**
@@ -180,12 +352,26 @@ export async function drainPaymentOutbox(
   options: PaymentStepRunOptions & { readonly signal?: AbortSignal } = {},
 ): Promise<number> {
   let ran = 0;
+  // Steps that waited for the config run as soon as it is known.
+  wakeWaitingPaymentSteps(ctx, { configOnly: true });
+  let probed = false;
   while (options.signal?.aborted !== true) {
     const results = await runDuePaymentSteps(ctx, options);
     ran += results.length;
-    if (!results.some((r) => r.state === 'done')) {
-      break;
+    if (results.some((r) => r.state === 'done')) {
+      // An upstream answered: whatever waits out a back-off because it did not is due now.
+      wakeWaitingPaymentSteps(ctx);
+      continue;
     }
+    // Nothing finished. While steps wait out a back-off for an upstream, one of them is tried once per tick (a
+    // probe): the moment the upstream answers, the others follow instead of sleeping out their back-off.
+    if (!probed) {
+      probed = true;
+      if (wakeWaitingPaymentSteps(ctx, { only: 1 }) > 0) {
+        continue;
+      }
+    }
+    break;
   }
   return ran;
 }
@@ -194,12 +380,15 @@ class StepError extends Error {
   /**
    * @param message - what went wrong
    * @param retryable - whether a later attempt can succeed
-   * @param bounded - retried at most `maxVerifyAttempts` times (e.g. money Fineract has not committed)
+   * @param check - a failed check (openIMIS not PAID, Fineract money not committed): retried at most
+   *   `maxVerifyAttempts` times, then an operator decides
+   * @param waitingForConfig - the step waits for the operator config (not known yet)
    */
   constructor(
     message: string,
     readonly retryable: boolean,
-    readonly bounded = false,
+    readonly check = false,
+    readonly waitingForConfig = false,
   ) {
     super(message);
     this.name = 'StepError';
@@ -277,10 +466,8 @@ async function confirmFineractMoney(ctx: PaymentFlowContext, invoice: LedgerInvo
   }
 }
 
-async function sendPaymentNotice(
-  ctx: PaymentFlowContext,
-  p: PaymentStepPayload,
-): Promise<Record<string, unknown>> {
+async function sendPaymentNotice(run: StepRun): Promise<Record<string, unknown>> {
+  const { ctx, payload: p } = run;
   const invoice = ledgerInvoice(ctx, p);
   if (invoice.state === 'needs_attention' || invoice.state === 'cancelled') {
     throw new StepError(`invoice ${invoice.code} is ${invoice.state}`, false);
@@ -288,12 +475,39 @@ async function sendPaymentNotice(
   const reference = paymentReference(p.ledgerInvoiceId);
   // Read back first: a notice posted by an earlier attempt (a crash or a timeout after openIMIS stored it) must
   // not be posted again, since openIMIS would record a second payment.
-  const existing = (await ctx.openimis.findInvoicePayments(p.invoiceUuid)).find((r) =>
+  const ours = (await ctx.openimis.findInvoicePayments(p.invoiceUuid)).filter((r) =>
     isOurPayment(r, reference),
   );
+  const existing = ours[0];
   if (existing) {
     advance(ctx, p, 'paid', 'notified');
-    return { paymentNoticeId: existing.id, readBack: true };
+    if (ours.length > 1) {
+      flagInvoice(ctx, p, duplicateNotices(ours, reference));
+    }
+    return {
+      paymentNoticeId: existing.id,
+      readBack: true,
+      ...(ours.length > 1 ? { duplicates: ours.length } : {}),
+    };
+  }
+  const postedAt = run.progress.noticePostedAt;
+  if (postedAt !== undefined) {
+    // An earlier POST got no answer: openIMIS may still be processing it (or have dropped it). Posting again
+    // could pay twice, so only read back, with back-off, and hand over to an operator when the window is over.
+    const waited = nowOf(ctx).getTime() - Date.parse(postedAt);
+    const window = ctx.noticeReadBackWindowMs ?? DEFAULT_NOTICE_READ_BACK_WINDOW_MS;
+    if (!(waited < window)) {
+      throw new StepError(
+        `PaymentNotice posted at ${postedAt} got no answer and openIMIS shows no payment ${reference} ` +
+          `${Math.round(waited / 1000)} s later: outcome unknown, not posted again (an operator retry reads ` +
+          'openIMIS back once more and posts only if it is still missing)',
+        false,
+      );
+    }
+    throw new StepError(
+      `PaymentNotice posted at ${postedAt}: outcome unknown, openIMIS shows no payment ${reference} yet`,
+      true,
+    );
   }
   await confirmFineractMoney(ctx, invoice);
   // Paid in openIMIS by something else (a cashier, another rail): a notice would record a second payment. The
@@ -319,16 +533,49 @@ async function sendPaymentNotice(
       coding: [{ system: 'http://terminology.hl7.org/CodeSystem/paymentstatus', code: 'paid' }],
     },
   };
-  const created = await ctx.openimis.createPaymentNotice(notice);
+  // Noted before the POST: whoever runs this step next (after a timeout, a crash, a lost lease) reads back only.
+  run.progress = { ...run.progress, noticePostedAt: now.toISOString() };
+  ctx.repos.outbox.saveProgress(run.entry.id, run.claim, run.progress);
+  let created: PaymentNotice;
+  try {
+    created = await ctx.openimis.createPaymentNotice(notice);
+  } catch (err) {
+    if (!mayHaveArrived(err)) {
+      // openIMIS answered, or was never reached: nothing was stored, the next attempt may post.
+      const { noticePostedAt: _sent, ...rest } = run.progress;
+      run.progress = rest;
+    }
+    throw err;
+  }
   advance(ctx, p, 'paid', 'notified');
   return { paymentNoticeId: created.id ?? null, readBack: false };
 }
 
-async function verifyPaid(ctx: PaymentFlowContext, p: PaymentStepPayload): Promise<Record<string, unknown>> {
+function duplicateNotices(ours: readonly PaymentRecord[], reference: string): string {
+  return (
+    `duplicate PaymentNotice: openIMIS holds ${ours.length} payments with reference ${reference} ` +
+    `(${ours.map((r) => r.id).join(', ')}); cancel all but one in openIMIS`
+  );
+}
+
+async function verifyPaid(run: StepRun): Promise<Record<string, unknown>> {
+  const { ctx, payload: p } = run;
+  const settings = ctx.settings();
+  if (!settings.verifyPaid && !settings.recordPremium && (ctx.configKnown?.() ?? true)) {
+    return { skipped: 'verifyPaid and recordPremium are off' };
+  }
+  // A second notice that reached openIMIS after ours (a slow first POST, a worker that lost its lease) shows here.
+  const ours = (await ctx.openimis.findInvoicePayments(p.invoiceUuid)).filter((r) =>
+    isOurPayment(r, paymentReference(p.ledgerInvoiceId)),
+  );
+  if (ours.length > 1) {
+    throw new StepError(duplicateNotices(ours, paymentReference(p.ledgerInvoiceId)), false);
+  }
   const status = await ctx.openimis.getInvoiceStatus(p.invoiceUuid, p.kind);
   if (status.status !== OPENIMIS_PAID) {
     throw new StepError(
       `openIMIS reads ${p.kind} ${p.code} as ${status.statusName} (${status.status}), not PAID`,
+      true,
       true,
     );
   }
@@ -336,11 +583,26 @@ async function verifyPaid(ctx: PaymentFlowContext, p: PaymentStepPayload): Promi
   return { openimisStatus: status.statusName };
 }
 
-async function recordPremium(
-  ctx: PaymentFlowContext,
-  p: PaymentStepPayload,
-): Promise<Record<string, unknown>> {
+async function recordPremium(run: StepRun): Promise<Record<string, unknown>> {
+  const { ctx, payload: p } = run;
   const settings = ctx.settings();
+  if (!settings.recordPremium) {
+    // Queued with every paid invoice and decided here, from the config in force: after a restart the mediator
+    // may run before OpenHIM core sent the operator config, whose defaults must not decide to skip a premium.
+    if (!(ctx.configKnown?.() ?? true)) {
+      throw new StepError(
+        'waiting for the operator config from OpenHIM core to decide on the premium',
+        true,
+        false,
+        true,
+      );
+    }
+    return { skipped: 'recordPremium is off' };
+  }
+  const invoice = ledgerInvoice(ctx, p);
+  if (invoice.state !== 'verified' && invoice.state !== 'premium_recorded') {
+    throw new StepError(`invoice ${invoice.code} is ${invoice.state}, not verified: no premium`, false);
+  }
   const clientMutationId = createHash('sha256').update(`premium:${p.invoiceUuid}`).digest('hex').slice(0, 32);
   const timeoutMs = settings.mutationTimeoutMs;
   // An earlier attempt may have started the mutation already: its log, found by the same id, decides.
@@ -411,5 +673,6 @@ export function retryOutboxEntry(repos: StagingRepositories, outboxId: number): 
       });
     }
   }
-  return repos.outbox.retryNow(outboxId, { resetAttempts: true });
+  // The operator decided: the step starts afresh (a PaymentNotice still reads openIMIS back before posting).
+  return repos.outbox.retryNow(outboxId, { resetAttempts: true, clearProgress: true });
 }

@@ -39,6 +39,7 @@ export {
 export {
   OutboxRepository,
   type ClaimOptions,
+  type ClaimToken,
   type EnqueueResult,
   type NewOutboxEntry,
   type OutboxEntry,

@@ -221,6 +221,70 @@ describe('OutboxRepository', () => {
       expect(() => outbox.retryNow(entry.id)).toThrow(ConflictError);
     });
 
+    it('fences a stale claim: after its lease ran out and another worker claimed the entry, the first worker can neither renew, note, fail nor complete it', () => {
+      const { entry } = enqueue('fenced');
+      const first = outbox.claimDue({ now: at(0), limit: 1, leaseMs: 1000 })[0]!;
+      const mine = { attempt: first.attempts };
+      expect(outbox.renewLease(entry.id, mine, { now: at(900), leaseMs: 1000 })).toBe(true);
+      // Renewed: still leased at 1 500, free again at 1 900.
+      expect(outbox.claimDue({ now: at(1500), limit: 1, leaseMs: 1000 })).toEqual([]);
+      const second = outbox.claimDue({ now: at(1900), limit: 1, leaseMs: 1000 })[0]!;
+      expect(second.attempts).toBe(2);
+      expect(outbox.renewLease(entry.id, mine, { now: at(2000), leaseMs: 1000 })).toBe(false);
+      expect(() => outbox.saveProgress(entry.id, mine, { posted: true })).toThrow(ConflictError);
+      expect(() => outbox.fail(entry.id, 'late', at(5000), { claim: mine })).toThrow(/claimed again/);
+      expect(() => outbox.complete(entry.id, {}, mine)).toThrow(ConflictError);
+      expect(() => outbox.markDead(entry.id, 'late', mine)).toThrow(ConflictError);
+      // The current claim holds.
+      const theirs = { attempt: second.attempts };
+      expect(outbox.saveProgress(entry.id, theirs, { posted: true }).result).toEqual({ posted: true });
+      expect(outbox.complete(entry.id, { done: true }, theirs)).toMatchObject({
+        state: 'done',
+        result: { done: true },
+      });
+      expect(outbox.renewLease(entry.id, theirs, { now: at(2000), leaseMs: 1000 })).toBe(false);
+    });
+
+    it('keeps progress notes across a failure, and forgets them on an operator retry when asked', () => {
+      const { entry } = enqueue('progress');
+      const c = outbox.claimDue({ now: at(0), limit: 1, leaseMs: 1000 })[0]!;
+      outbox.saveProgress(entry.id, { attempt: c.attempts }, { postedAt: 'x' });
+      const failed = outbox.fail(entry.id, 'timeout', at(100), {
+        claim: { attempt: c.attempts },
+        progress: { postedAt: 'x', reads: 1 },
+      });
+      expect(failed.result).toEqual({ postedAt: 'x', reads: 1 });
+      expect(outbox.retryNow(entry.id).result).toEqual({ postedAt: 'x', reads: 1 });
+      expect(outbox.retryNow(entry.id, { clearProgress: true }).result).toBeNull();
+    });
+
+    it('wake() makes pending entries in back-off due now, and leaves the others alone', () => {
+      const a = enqueue('a', { notBefore: at(60_000) }).entry;
+      const b = enqueue('b').entry;
+      const c = enqueue('c', { notBefore: at(60_000) }).entry;
+      outbox.claimDue({ now: at(0), limit: 1, leaseMs: 1000, only: b.id });
+      expect(outbox.wake([a.id, b.id], at(10))).toBe(1);
+      expect(outbox.get(a.id)?.nextAttemptAt).toBe(at(10).toISOString());
+      expect(outbox.get(b.id)?.state).toBe('in_progress');
+      expect(outbox.get(c.id)?.nextAttemptAt).toBe(at(60_000).toISOString());
+      expect(outbox.wake([], at(10))).toBe(0);
+    });
+
+    it('lists the pending entries in back-off that carry progress notes', () => {
+      const a = enqueue('a').entry;
+      const b = enqueue('b').entry;
+      enqueue('c', { notBefore: at(60_000) });
+      for (const e of outbox.claimDue({ now: at(0), limit: 2, leaseMs: 1000 })) {
+        outbox.fail(e.id, 'down', at(e.id === a.id ? 30_000 : 50), {
+          claim: { attempt: e.attempts },
+          progress: { waitingFor: 'openimis' },
+        });
+      }
+      expect(outbox.listBackingOff({ now: at(100) }).map((e) => e.id)).toEqual([a.id]);
+      expect(outbox.listBackingOff({ now: at(10) }).map((e) => e.id)).toEqual([a.id, b.id]);
+      expect(outbox.listBackingOff({ now: at(10), kinds: ['other'] })).toEqual([]);
+    });
+
     it('reports unknown ids as NotFoundError', () => {
       expect(() => outbox.complete(999)).toThrow(NotFoundError);
       expect(outbox.get(999)).toBeUndefined();

@@ -47,6 +47,15 @@ export interface ClaimOptions {
   readonly only?: number;
 }
 
+/**
+ * The claim a worker holds: the entry's `attempts` when it was claimed. Every claim counts one more attempt, so a
+ * worker whose lease expired and was claimed again by another finds its token stale: its renewal, completion or
+ * failure is refused instead of overwriting the newer claim's work.
+ */
+export interface ClaimToken {
+  readonly attempt: number;
+}
+
 /** Filter of {@link OutboxRepository.list}. */
 export interface OutboxFilter {
   readonly state?: OutboxState | readonly OutboxState[];
@@ -208,18 +217,94 @@ export class OutboxRepository {
    *
    * @param id - the entry
    * @param result - JSON-serialisable outcome (e.g. the openIMIS PaymentNotice id)
+   * @param claim - the worker's claim: refused when the entry was claimed again since
    * @returns the updated entry
-   * @throws ConflictError when the entry is not `in_progress` or `dead`
+   * @throws ConflictError when the entry is not `in_progress` or `dead`, or the claim is stale
    */
-  complete(id: number, result: unknown = null): OutboxEntry {
+  complete(id: number, result: unknown = null, claim?: ClaimToken): OutboxEntry {
     const now = isoTimestamp(this.clock());
-    return this.transition(id, ['in_progress', 'dead'], {
-      state: 'done',
-      result,
-      leaseExpiresAt: null,
-      completedAt: now,
-      updatedAt: now,
-    });
+    return this.transition(
+      id,
+      claim === undefined ? ['in_progress', 'dead'] : ['in_progress'],
+      {
+        state: 'done',
+        result,
+        leaseExpiresAt: null,
+        completedAt: now,
+        updatedAt: now,
+      },
+      claim,
+    );
+  }
+
+  /**
+   * Extends the lease of claimed work that is still running (the worker renews a short lease while the step runs,
+   * so a crashed worker's entry is claimed again soon, and a slow step is never claimed twice).
+   *
+   * @param id - the entry
+   * @param claim - the worker's claim
+   * @param options - now and the new lease length
+   * @returns false when the entry is no longer this worker's (done, failed, or claimed again after the lease ran out)
+   */
+  renewLease(
+    id: number,
+    claim: ClaimToken,
+    options: { readonly now: Date; readonly leaseMs: number },
+  ): boolean {
+    const now = isoTimestamp(options.now);
+    const updated = this.db.orm
+      .update(outbox)
+      .set({
+        leaseExpiresAt: isoTimestamp(new Date(options.now.getTime() + options.leaseMs)),
+        updatedAt: now,
+      })
+      .where(and(eq(outbox.id, id), eq(outbox.state, 'in_progress'), eq(outbox.attempts, claim.attempt)))
+      .returning({ id: outbox.id })
+      .get();
+    return updated !== undefined;
+  }
+
+  /**
+   * Records what claimed work has done so far, before a step with an outside effect (e.g. "PaymentNotice posted
+   * at …"), so whoever runs the entry next — after a crash or a retry — knows it. Kept in `result` until the entry
+   * is done.
+   *
+   * @param id - the entry
+   * @param claim - the worker's claim
+   * @param progress - JSON-serialisable notes (replaces the previous ones)
+   * @returns the updated entry
+   * @throws ConflictError when the entry is not `in_progress` or the claim is stale
+   */
+  saveProgress(id: number, claim: ClaimToken, progress: unknown): OutboxEntry {
+    return this.transition(
+      id,
+      ['in_progress'],
+      { result: progress, updatedAt: isoTimestamp(this.clock()) },
+      claim,
+    );
+  }
+
+  /**
+   * Makes `pending` entries due now that wait out a back-off (e.g. after an upstream outage, once the upstream
+   * answers again). Entries of other states are left alone.
+   *
+   * @param ids - the entries
+   * @param now - the current instant
+   * @returns how many became due
+   */
+  wake(ids: readonly number[], now: Date): number {
+    if (ids.length === 0) {
+      return 0;
+    }
+    const at = isoTimestamp(now);
+    return this.db.orm
+      .update(outbox)
+      .set({ nextAttemptAt: at, updatedAt: at })
+      .where(
+        and(inArray(outbox.id, [...ids]), eq(outbox.state, 'pending'), sql`${outbox.nextAttemptAt} > ${at}`),
+      )
+      .returning({ id: outbox.id })
+      .all().length;
   }
 
   /**
@@ -228,17 +313,29 @@ export class OutboxRepository {
    * @param id - the entry
    * @param error - what went wrong (no secrets or personal data; cut to 2 000 characters)
    * @param nextAttemptAt - not before this instant (see {@link nextAttemptDelayMs})
+   * @param options - the worker's claim (refused when stale) and progress notes to keep (see {@link saveProgress})
    * @returns the updated entry
-   * @throws ConflictError when the entry is not `in_progress`
+   * @throws ConflictError when the entry is not `in_progress`, or the claim is stale
    */
-  fail(id: number, error: string, nextAttemptAt: Date): OutboxEntry {
-    return this.transition(id, ['in_progress'], {
-      state: 'pending',
-      lastError: bounded(error),
-      nextAttemptAt: isoTimestamp(nextAttemptAt),
-      leaseExpiresAt: null,
-      updatedAt: isoTimestamp(this.clock()),
-    });
+  fail(
+    id: number,
+    error: string,
+    nextAttemptAt: Date,
+    options: { readonly claim?: ClaimToken; readonly progress?: unknown } = {},
+  ): OutboxEntry {
+    return this.transition(
+      id,
+      ['in_progress'],
+      {
+        state: 'pending',
+        lastError: bounded(error),
+        nextAttemptAt: isoTimestamp(nextAttemptAt),
+        leaseExpiresAt: null,
+        updatedAt: isoTimestamp(this.clock()),
+        ...(options.progress !== undefined ? { result: options.progress } : {}),
+      },
+      options.claim,
+    );
   }
 
   /**
@@ -246,16 +343,22 @@ export class OutboxRepository {
    *
    * @param id - the entry
    * @param error - why it was given up
+   * @param claim - the worker's claim (refused when stale)
    * @returns the updated entry
-   * @throws ConflictError when the entry is already `done` or `dead`
+   * @throws ConflictError when the entry is already `done` or `dead`, or the claim is stale
    */
-  markDead(id: number, error: string): OutboxEntry {
-    return this.transition(id, ['pending', 'in_progress'], {
-      state: 'dead',
-      lastError: bounded(error),
-      leaseExpiresAt: null,
-      updatedAt: isoTimestamp(this.clock()),
-    });
+  markDead(id: number, error: string, claim?: ClaimToken): OutboxEntry {
+    return this.transition(
+      id,
+      claim === undefined ? ['pending', 'in_progress'] : ['in_progress'],
+      {
+        state: 'dead',
+        lastError: bounded(error),
+        leaseExpiresAt: null,
+        updatedAt: isoTimestamp(this.clock()),
+      },
+      claim,
+    );
   }
 
   /**
@@ -263,11 +366,14 @@ export class OutboxRepository {
    * callers may derive idempotency keys from it.
    *
    * @param id - the entry
-   * @param options - `resetAttempts` to start the attempt count again
+   * @param options - `resetAttempts` to start the attempt count again; `clearProgress` to forget the progress notes
    * @returns the updated entry
    * @throws ConflictError when the entry is `in_progress` or `done`
    */
-  retryNow(id: number, options: { readonly resetAttempts?: boolean } = {}): OutboxEntry {
+  retryNow(
+    id: number,
+    options: { readonly resetAttempts?: boolean; readonly clearProgress?: boolean } = {},
+  ): OutboxEntry {
     const now = isoTimestamp(this.clock());
     return this.transition(id, ['dead', 'pending'], {
       state: 'pending',
@@ -275,6 +381,7 @@ export class OutboxRepository {
       leaseExpiresAt: null,
       updatedAt: now,
       ...(options.resetAttempts === true ? { attempts: 0 } : {}),
+      ...(options.clearProgress === true ? { result: null } : {}),
     });
   }
 
@@ -326,6 +433,35 @@ export class OutboxRepository {
   }
 
   /**
+   * `pending` entries that wait out a back-off and carry progress notes (see {@link saveProgress}): what a worker
+   * looks at to make them due early, e.g. once the upstream they wait for answers again.
+   *
+   * @param options - now, kinds and limit (default 1 000)
+   * @returns the entries, oldest first
+   */
+  listBackingOff(options: {
+    readonly now: Date;
+    readonly kinds?: readonly string[];
+    readonly limit?: number;
+  }): OutboxEntry[] {
+    const conditions: SQL[] = [
+      eq(outbox.state, 'pending'),
+      sql`${outbox.nextAttemptAt} > ${isoTimestamp(options.now)}`,
+      sql`${outbox.result} is not null`,
+    ];
+    if (options.kinds !== undefined) {
+      conditions.push(inArray(outbox.kind, [...options.kinds]));
+    }
+    return this.db.orm
+      .select()
+      .from(outbox)
+      .where(and(...conditions))
+      .orderBy(asc(outbox.id))
+      .limit(options.limit ?? 1000)
+      .all();
+  }
+
+  /**
    * How many entries are in each state (for health and metrics).
    *
    * @returns counts per state
@@ -347,12 +483,19 @@ export class OutboxRepository {
     id: number,
     from: readonly OutboxState[],
     set: Partial<typeof outbox.$inferInsert>,
+    claim?: ClaimToken,
   ): OutboxEntry {
     return this.db.transaction(() => {
       const updated = this.db.orm
         .update(outbox)
         .set(set)
-        .where(and(eq(outbox.id, id), inArray(outbox.state, [...from])))
+        .where(
+          and(
+            eq(outbox.id, id),
+            inArray(outbox.state, [...from]),
+            ...(claim !== undefined ? [eq(outbox.attempts, claim.attempt)] : []),
+          ),
+        )
         .returning()
         .get();
       if (updated !== undefined) {
@@ -361,6 +504,11 @@ export class OutboxRepository {
       const current = this.get(id);
       if (current === undefined) {
         throw new NotFoundError(`no outbox entry ${id}`);
+      }
+      if (claim !== undefined && current.attempts !== claim.attempt && from.includes(current.state)) {
+        throw new ConflictError(
+          `outbox entry ${id} was claimed again (attempt ${current.attempts}, this worker holds ${claim.attempt})`,
+        );
       }
       throw new ConflictError(`outbox entry ${id} is ${current.state}, expected ${from.join(' or ')}`);
     });

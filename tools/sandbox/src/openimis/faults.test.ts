@@ -42,6 +42,24 @@ describe('openIMIS simulator: fault switches', () => {
     sim.setLatency(0);
   });
 
+  it('delays the processing of matching requests: a write is stored only after the delay', async () => {
+    const token = await login(sim);
+    sim.setProcessingDelay(300, { method: 'POST', path: /\/login\/$/ });
+    try {
+      const started = performance.now();
+      // A GET does not match: answered at once (a 401 without a token).
+      expect((await call(`${sim.fhirBaseUrl}Patient/`)).status).toBe(401);
+      expect(performance.now() - started).toBeLessThan(300);
+      const slow = login(sim);
+      const t0 = performance.now();
+      expect(typeof (await slow)).toBe('string');
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
+      expect((await call(`${sim.fhirBaseUrl}Patient/`, { token })).status).toBe(200);
+    } finally {
+      sim.setProcessingDelay(0);
+    }
+  });
+
   it('answers Django 404 pages outside the known routes, and serves a custom site prefix', async () => {
     expect((await call(`${sim.url}/api/api_fhir_r4/Coverage/`)).status).toBe(404);
     expect((await call(`${sim.url}/nothing/`)).status).toBe(404);

@@ -95,8 +95,16 @@ export interface OpenImisSimulator {
    * `503` keeps listening and answers 503. `setDown(false)` listens again on the same port.
    */
   setDown(down: boolean, mode?: DownMode): Promise<void>;
-  /** Delays every response by `ms`. */
+  /** Delays every response by `ms` (the request is processed, and a write stored, before the delay). */
   setLatency(ms: number): void;
+  /**
+   * Delays the processing of matching requests by `ms` (0 = off): a write is stored only after the delay, so a
+   * client that gives up earlier and reads back finds nothing yet — openIMIS still busy with the first request.
+   *
+   * @param ms - delay before the request is processed
+   * @param match - which requests (default: all); `path` is tested against the URL path with its query
+   */
+  setProcessingDelay(ms: number, match?: { readonly method?: string; readonly path?: RegExp }): void;
   /** Makes every token issued so far expired (clients must log in again). */
   expireAllTokens(): void;
   /** Every subscription push attempted so far (one attempt each, as openIMIS). */
@@ -159,6 +167,7 @@ export async function startOpenImisSimulator(
   const store = new OpenImisStore(clock);
   const issued = new Map<string, { expired: boolean }>();
   let latencyMs = 0;
+  let processing: { ms: number; method?: string; path?: RegExp } = { ms: 0 };
   let downMode: DownMode | undefined;
 
   seedStore(store, options);
@@ -245,6 +254,14 @@ export async function startOpenImisSimulator(
     const rawQuery = qIndex < 0 ? '' : rawUrl.slice(qIndex + 1);
     const origin = `http://${req.headers.host ?? `${host}:${String(currentPort)}`}`;
     const body = await readBody(req, 10 * 1024 * 1024);
+    // A slow server has the whole request and keeps working on it even when the client gives up.
+    if (
+      processing.ms > 0 &&
+      (processing.method === undefined || processing.method.toUpperCase() === method) &&
+      (processing.path === undefined || processing.path.test(rawUrl))
+    ) {
+      await sleep(processing.ms);
+    }
 
     if (pathname === graphqlPath) {
       const auth = authenticate(req);
@@ -422,6 +439,9 @@ export async function startOpenImisSimulator(
     },
     setLatency(ms: number): void {
       latencyMs = Math.max(0, ms);
+    },
+    setProcessingDelay(ms: number, match: { readonly method?: string; readonly path?: RegExp } = {}): void {
+      processing = { ms: Math.max(0, ms), ...match };
     },
     expireAllTokens(): void {
       for (const state of issued.values()) {
