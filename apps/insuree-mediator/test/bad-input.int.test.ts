@@ -31,7 +31,7 @@ describe('insuree mediator: malformed Bundles and deep bodies are a 400, not a 5
       '/fhir/Group',
       JSON.stringify({
         ...(JSON.parse(readFileSync(join(__dirname, 'fixtures/group-family.fhir.json'), 'utf8')) as object),
-        member: [{ entity: { reference: 'Patient/not-a-uuid' } }],
+        member: [{ entity: { reference: 'Organization/not-a-patient' } }],
       }),
       'Group.member[0].entity',
     ],

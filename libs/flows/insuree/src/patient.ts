@@ -1,6 +1,7 @@
 import type { Patient } from 'fhir/r4';
 import {
   assertValidResource,
+  validateResource,
   getOpenImisIdentity,
   getOpenImisUuid,
   withOpenImisUuid,
@@ -128,14 +129,10 @@ export async function identifyPatient(ctx: InsureeFlowContext, resource: unknown
   return withOpenImisUuid(resource, uuid);
 }
 
+// Only a valid Patient is looked up: reading the identity of malformed input could fail in ways that are not a 400,
+// and preparePatient reports whatever is wrong with it, naming the field.
 function isPatientLike(resource: unknown): resource is Patient {
-  return (
-    typeof resource === 'object' &&
-    resource !== null &&
-    (resource as { resourceType?: unknown }).resourceType === 'Patient' &&
-    (Array.isArray((resource as { identifier?: unknown }).identifier) ||
-      (resource as { identifier?: unknown }).identifier === undefined)
-  );
+  return validateResource(resource, { expectedType: 'Patient' }).valid;
 }
 
 /**
