@@ -3,3 +3,4 @@ export * from './openhim';
 export * from './openimis';
 export * from './fineract';
 export * from './upstream-env';
+export { MEDIATORS, spawnMediator, type MediatorSpec, type Upstreams } from './cli/stack';

@@ -165,10 +165,21 @@ async function upstreams(options: StackOptions): Promise<Upstreams> {
   };
 }
 
-function spawnMediator(
+/**
+ * Starts one mediator as a child process with the environment `npm start` gives it (upstreams, shared staging file,
+ * sandbox intervals), logging to `<dataDir>/logs/<name>.log`. Also used by the fault campaign, which kills and
+ * restarts mediators on their own.
+ *
+ * @param spec - the mediator and its port
+ * @param up - where the upstream systems are
+ * @param options - data directory and environment
+ * @param secrets - OpenHIM route password and Fineract hook secret
+ * @returns the child process
+ */
+export function spawnMediator(
   spec: MediatorSpec,
   up: Upstreams,
-  options: StackOptions,
+  options: Pick<StackOptions, 'dataDir' | 'env'>,
   secrets: { route: string; hook: string },
 ): ChildProcess {
   const logs = join(options.dataDir, 'logs');
