@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   );
   const print = (r: ScenarioResult): void => {
     out(
-      `${passed(r) ? 'PASS' : 'FAIL'} ${r.name}: ${r.settled}/${r.invoices} settled, lost ${r.lost}, duplicates ${r.duplicates}, ` +
+      `${passed(r) ? 'PASS' : 'FAIL'} ${r.name}: ${r.settled}/${r.invoices} settled, lost ${r.lost}, silent ${r.silent}, duplicates ${r.duplicates}, ` +
         `attention ${r.attention}, settle ${r.settleSeconds === undefined ? '—' : `${r.settleSeconds.toFixed(1)} s`}` +
         `${r.error ? `, error: ${r.error}` : ''} (${r.seconds.toFixed(0)} s)`,
     );

@@ -291,6 +291,8 @@ export interface InvoiceVerdict {
   readonly ledgerState: string;
   /** Everything happened exactly once (and the premium when configured). */
   readonly settled: boolean;
+  /** Paid in Fineract but the payment is not (yet) reflected: no ledger payment, notice, PAID or premium. */
+  readonly missing: boolean;
   /** Something happened more than once. */
   readonly duplicate: boolean;
 }
@@ -325,15 +327,14 @@ export function inspect(layer: Layer, invoices: readonly LoopInvoice[], premiums
     const paidInOpenImis = store.invoice(inv.id)?.status === PAID;
     const ledgerState = ledger?.state ?? 'missing';
     const duplicate = charges.length > 1 || n > 1 || pr > 1 || payments > 1;
+    const paidInFineract = charges.some((c) => c.isPaid);
+    const missing =
+      paidInFineract && (payments === 0 || n === 0 || !paidInOpenImis || (premiums && pr === 0));
     const settled =
-      charges.length === 1 &&
-      charges[0]?.isPaid === true &&
-      n === 1 &&
-      paidInOpenImis &&
-      payments === 1 &&
-      (premiums
-        ? pr === 1 && ledgerState === 'premium_recorded'
-        : ['notified', 'verified'].includes(ledgerState));
+      !duplicate &&
+      paidInFineract &&
+      !missing &&
+      (premiums ? ledgerState === 'premium_recorded' : ['notified', 'verified'].includes(ledgerState));
     return {
       code: inv.code,
       charges: charges.length,
@@ -344,6 +345,7 @@ export function inspect(layer: Layer, invoices: readonly LoopInvoice[], premiums
       paidInOpenImis,
       ledgerState,
       settled,
+      missing,
       duplicate,
     };
   });

@@ -24,14 +24,16 @@ export function formatResults(
     `Run ${run.started.toISOString()} with node ${run.node}: ${run.invoices} invoices per scenario, each scenario on a fresh`,
     'layer (OpenHIM core, openIMIS and Fineract simulators behind fault proxies; the mediators as child processes on one',
     `staging file), settle deadline ${run.settleSeconds} s after the fault ends. Per invoice: exactly one charge (paid), one`,
-    'PaymentNotice, PAID in openIMIS, one premium and one matched ledger payment = settled; lost = not settled and not',
-    'listed by `tools/ops attention`; duplicates = invoices with anything more than once.',
+    'PaymentNotice, PAID in openIMIS, one premium and one matched ledger payment, ledger `premium_recorded` = settled;',
+    'lost = paid in Fineract but not reflected (no ledger payment, notice, PAID or premium) and not listed by',
+    '`tools/ops attention`; silent = any invoice not settled and not listed; duplicates = invoices with anything more',
+    'than once. A scenario passes with 0 lost, 0 silent, 0 duplicates.',
     '',
-    '| Scenario | Result | Invoices | Charges | Notices | Premiums | Payments | Settled | Lost | Duplicates | Attention | Settle s |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| Scenario | Result | Invoices | Charges | Notices | Premiums | Payments | Settled | Lost | Silent | Duplicates | Attention | Settle s |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map(
       (r) =>
-        `| ${r.name} | ${passed(r) ? 'pass' : '**FAIL**'} | ${r.invoices} | ${r.charges} | ${r.notices} | ${r.premiums} | ${r.payments} | ${r.settled} | ${r.lost} | ${r.duplicates} | ${r.attention} | ${settle(r)} |`,
+        `| ${r.name} | ${passed(r) ? 'pass' : '**FAIL**'} | ${r.invoices} | ${r.charges} | ${r.notices} | ${r.premiums} | ${r.payments} | ${r.settled} | ${r.lost} | ${r.silent} | ${r.duplicates} | ${r.attention} | ${settle(r)} |`,
     ),
     '',
   ];

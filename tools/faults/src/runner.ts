@@ -51,8 +51,10 @@ export interface ScenarioResult {
   readonly premiums: number;
   readonly payments: number;
   readonly settled: number;
-  /** Neither settled nor listed by `tools/ops attention`. */
+  /** Paid in Fineract, not reflected (no ledger payment, notice, PAID or premium) and not listed by `tools/ops attention`. */
   readonly lost: number;
+  /** Not settled and not listed by `tools/ops attention` (lost ones included). */
+  readonly silent: number;
   /** Invoices with something more than once. */
   readonly duplicates: number;
   /** Invoices listed by `tools/ops attention`. */
@@ -68,9 +70,9 @@ export interface ScenarioResult {
   readonly dataDir: string;
 }
 
-/** True when nothing was lost or duplicated and the scenario ran. */
+/** True when the scenario ran, nothing was duplicated and every invoice not settled is listed for an operator. */
 export function passed(r: ScenarioResult): boolean {
-  return r.error === undefined && r.lost === 0 && r.duplicates === 0;
+  return r.error === undefined && r.silent === 0 && r.lost === 0 && r.duplicates === 0;
 }
 
 async function settle(
@@ -89,7 +91,8 @@ async function settle(
   await rerunFailed(layer, ctx.posted, Math.min(options.settleTimeoutMs, 30_000));
   for (;;) {
     const verdicts = inspect(layer, ctx.invoices, true);
-    if (verdicts.every((v) => v.settled)) {
+    // A duplicate never becomes "settled"; once nothing is missing any more, waiting longer changes nothing.
+    if (verdicts.every((v) => v.settled || (v.duplicate && !v.missing))) {
       return Date.now();
     }
     if (Date.now() > until) {
@@ -214,7 +217,8 @@ function judge(
     premiums: sum((v) => v.premiums),
     payments: sum((v) => v.payments),
     settled: verdicts.filter((v) => v.settled).length,
-    lost: verdicts.filter((v) => !v.settled && !listed.has(v.code)).length,
+    lost: verdicts.filter((v) => v.missing && !listed.has(v.code)).length,
+    silent: verdicts.filter((v) => !v.settled && !listed.has(v.code)).length,
     duplicates: verdicts.filter((v) => v.duplicate).length,
     attention: verdicts.filter((v) => listed.has(v.code)).length,
     settleSeconds: driven.settleSeconds,

@@ -36,6 +36,14 @@ export interface Scenario {
 const CHARGE_POST = /^\/fineract-provider\/api\/v1\/clients\/\d+\/charges(\?|$)/;
 const NOTICE_POST = /\/PaymentNotice\/?(\?|$)/;
 const GRAPHQL = /^\/api\/graphql/;
+/** Fineract's own answer to an unexpected server-side error (docs/contracts/fineract.md), not a gateway's 500. */
+const FINERACT_500 = JSON.stringify({
+  developerMessage: 'An unexpected error occurred on the platform server.',
+  httpStatusCode: '500',
+  defaultUserMessage: 'Platform internal server error.',
+  userMessageGlobalisationCode: 'error.msg.platform.server.side.error',
+  errors: [],
+});
 
 async function postAll(ctx: ScenarioContext, invoices: readonly LoopInvoice[] = ctx.invoices): Promise<void> {
   ctx.posted.push(...(await postInvoices(ctx.layer, invoices)));
@@ -356,7 +364,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const failed = layer.proxies.fineract.addRule({
         method: 'POST',
         path: CHARGE_POST,
-        action: { kind: 'status', status: 500 },
+        action: { kind: 'status', status: 500, body: FINERACT_500 },
         count: 1,
         perPath: true,
       });
