@@ -79,6 +79,13 @@ async function main(): Promise<void> {
   }
 }
 
+// Ctrl-C or a kill ends the run through process exit, where every mediator it started is killed.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.exit(130);
+  });
+}
+
 main().catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
