@@ -94,10 +94,12 @@ describe('fault proxy', () => {
     const hung = call('/hang');
     await expect(call('/drop')).rejects.toThrow();
     const until = Date.now() + 5000;
-    while (proxy.requests.length < 2 && Date.now() < until) {
+    while (proxy.holding < 1 && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 10));
     }
+    expect(proxy.holding).toBe(1);
     proxy.clearRules();
+    expect(proxy.holding).toBe(0);
     await expect(hung).rejects.toThrow();
     expect(reached).toEqual([]);
     expect((await call('/hang')).status).toBe(201);

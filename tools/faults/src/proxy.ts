@@ -94,6 +94,8 @@ export interface FaultProxy {
   /** `true`: close the listener and every open connection (ECONNREFUSED); `false`: listen again on the same port. */
   setDown(down: boolean): Promise<void>;
   readonly down: boolean;
+  /** Requests held open right now by `hang` / `forwardThenHang` (the caller is still waiting). */
+  readonly holding: number;
   close(): Promise<void>;
 }
 
@@ -316,6 +318,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     requests,
     get down() {
       return down;
+    },
+    get holding() {
+      return held.size;
     },
     addRule(rule) {
       const installed: InstalledRule = {

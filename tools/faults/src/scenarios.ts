@@ -180,9 +180,10 @@ export const SCENARIOS: readonly Scenario[] = [
       layer.proxies.openimis.addRule({ action: { kind: 'hang' } });
       await payCharges(layer, ctx.invoices);
       await waitFor(
-        'every hook recorded in the ledger',
-        () => ledgerCount(ctx, ['paid']) === ctx.invoices.length,
+        'every hook recorded in the ledger and a PaymentNotice step waiting on openIMIS',
+        () => ledgerCount(ctx, ['paid']) === ctx.invoices.length && layer.proxies.openimis.holding > 0,
         ctx.stepTimeoutMs,
+        { intervalMs: 10 },
       );
       await layer.kill('payment-mediator');
       layer.proxies.openimis.clearRules();
