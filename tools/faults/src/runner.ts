@@ -92,7 +92,9 @@ async function settle(
   for (;;) {
     const verdicts = inspect(layer, ctx.invoices, true);
     // A duplicate never becomes "settled"; once nothing is missing any more, waiting longer changes nothing.
-    if (verdicts.every((v) => v.settled || (v.duplicate && !v.missing))) {
+    if (
+      verdicts.every((v) => v.settled || (v.duplicate && !v.missing && v.ledgerState === 'premium_recorded'))
+    ) {
       return Date.now();
     }
     if (Date.now() > until) {
@@ -184,7 +186,9 @@ async function drive(
     }
     const endedAt = faultEndedAt ?? Date.now();
     const settledAt = await settle(layer, { invoices, posted }, options, notes);
-    settleSeconds = settledAt === undefined ? undefined : (settledAt - endedAt) / 1000;
+    // Duplicates end the wait too, but the layer has not settled.
+    const allSettled = inspect(layer, invoices, true).every((v) => v.settled);
+    settleSeconds = settledAt === undefined || !allSettled ? undefined : (settledAt - endedAt) / 1000;
   } catch (err) {
     error ??= message(err);
   } finally {

@@ -286,11 +286,11 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'openimis-slow',
     description:
-      "openIMIS slow to write: PaymentNotice and createPremium stored 1.5 × the mediators' time limit after they were sent (after the caller gave up); reads stay fast",
+      "openIMIS slow to write: PaymentNotice and createPremium stored 3 × the mediators' time limit after they were sent (after the caller gave up); reads stay fast",
     async run(ctx) {
       const { layer } = ctx;
       await postAll(ctx);
-      const delay = { kind: 'delay', ms: Math.round(ctx.upstreamTimeoutMs * 1.5) } as const;
+      const delay = { kind: 'delay', ms: ctx.upstreamTimeoutMs * 3 } as const;
       const notices = layer.proxies.openimis.addRule({ method: 'POST', path: NOTICE_POST, action: delay });
       const premiums = layer.proxies.openimis.addRule({
         method: 'POST',
