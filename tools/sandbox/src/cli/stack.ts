@@ -194,10 +194,22 @@ async function upstreams(options: StackOptions): Promise<Upstreams> {
   };
 }
 
-function spawnMediator(
+/**
+ * Starts one mediator as a child process with the environment `npm start` gives it (upstreams, shared staging file,
+ * sandbox intervals), logging to `<dataDir>/logs/<name>.log`. Also used by the fault campaign, which kills and
+ * restarts mediators on their own.
+ *
+ * @param spec - the mediator and its port
+ * @param up - where the upstream systems are
+ * @param options - environment
+ * @param layout - where its staging file and logs are
+ * @param settings - listen and public host, route password, hook secret
+ * @returns the child process
+ */
+export function spawnMediator(
   spec: MediatorSpec,
   up: Upstreams,
-  options: StackOptions,
+  options: Pick<StackOptions, 'env'>,
   layout: DataLayout,
   settings: MediatorSettings,
 ): ChildProcess {

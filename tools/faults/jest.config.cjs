@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'faults',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};
