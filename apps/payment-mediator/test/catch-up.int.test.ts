@@ -118,4 +118,31 @@ describe('hooks lost while the payment mediator is down', () => {
       });
     }
   }, 60_000);
+  it('two catch-up runs at once (the interval and a reconciliation) record each lost payment once and flag nothing', async () => {
+    h = await startHarness({ families: 3 });
+    // No hook registered: the payments reach the ledger only through the catch-up.
+    const seeded = [await h.seedInvoice(0), await h.seedInvoice(1), await h.seedInvoice(2)];
+    for (const [i, inv] of seeded.entries()) {
+      await h.pay(inv, inv.amount, `lost-${i}`);
+    }
+
+    // Both runs read the charges before either records: the one that loses the race finds the transactions
+    // already in the ledger, which explains the money — it is not an unexplained payment.
+    const [first, second] = await Promise.all([
+      catchUpFineractPayments(h.app.payment),
+      catchUpFineractPayments(h.app.payment),
+    ]);
+
+    expect(first.recorded + second.recorded).toBe(3);
+    expect(first.unexplained + second.unexplained).toBe(0);
+    const payments = h.repos.ledger.listPayments();
+    expect(payments).toHaveLength(3);
+    for (const inv of seeded) {
+      expect(payments.filter((p) => p.invoiceId === inv.ledger.id && p.state === 'matched')).toHaveLength(1);
+      expect(h.repos.ledger.getInvoiceById(inv.ledger.id)).toMatchObject({
+        state: 'paid',
+        attentionReason: null,
+      });
+    }
+  }, 60_000);
 });

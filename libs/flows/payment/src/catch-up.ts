@@ -106,21 +106,37 @@ export async function catchUpFineractPayments(
   let recorded = 0;
   let unexplained = 0;
   // Invoices short of money, per client: a client's transactions are read once per run.
-  const short = new Map<number, { invoice: LedgerInvoice; missing: Decimal }[]>();
+  const short = new Map<number, { invoice: LedgerInvoice; paid: Decimal }[]>();
   for (const invoice of invoices) {
     const charge = await ctx.fineract.getClientCharge(
       invoice.fineractClientId as number,
       invoice.fineractChargeId as number,
     );
-    const missing = new Decimal(charge.amountPaid ?? '0').minus(recordedChargeTotal(ctx, invoice));
-    if (missing.greaterThan(0)) {
+    const paid = new Decimal(charge.amountPaid ?? '0');
+    if (paid.minus(recordedChargeTotal(ctx, invoice)).greaterThan(0)) {
       const list = short.get(invoice.fineractClientId as number) ?? [];
-      list.push({ invoice, missing });
+      list.push({ invoice, paid });
       short.set(invoice.fineractClientId as number, list);
     }
   }
-  for (const [clientId, open] of short) {
-    const unknown = (await allClientTransactions(ctx, clientId)).filter(
+  for (const [clientId, candidates] of short) {
+    const transactions = await allClientTransactions(ctx, clientId);
+    // From here to the end of this client nothing is awaited, so the ledger read now is the one written to. It is
+    // read again rather than taken from before the Fineract reads: another run (the interval and a reconciliation
+    // overlap at scale) or a late hook may have recorded these payments meanwhile; that money is explained, and
+    // an invoice that left the open states meanwhile is not this run's to flag.
+    const open = candidates.flatMap(({ invoice: seen, paid }) => {
+      const invoice = ctx.repos.ledger.getInvoiceById(seen.id);
+      if (invoice === undefined || !(OPEN_STATES as readonly string[]).includes(invoice.state)) {
+        return [];
+      }
+      const missing = paid.minus(recordedChargeTotal(ctx, invoice));
+      return missing.greaterThan(0) ? [{ invoice, paid, missing }] : [];
+    });
+    if (open.length === 0) {
+      continue;
+    }
+    const unknown = transactions.filter(
       (tx) =>
         isChargePayment(tx) &&
         ctx.repos.ledger.getPaymentBySource('fineract-charge', String(tx.id)) === undefined,
@@ -166,11 +182,28 @@ export async function catchUpFineractPayments(
       }
     }
     for (const o of open.filter((x) => x.missing.greaterThan(0))) {
-      unexplained += 1;
+      // What the ledger holds now (a duplicate above was recorded by someone else: explained all the same).
+      const missing = o.paid.minus(recordedChargeTotal(ctx, o.invoice));
+      if (!missing.greaterThan(0)) {
+        continue;
+      }
       const reason =
-        `Fineract charge ${o.invoice.fineractChargeId ?? '?'} shows ${o.missing.toFixed()} ${o.invoice.currency} ` +
+        `Fineract charge ${o.invoice.fineractChargeId ?? '?'} shows ${missing.toFixed()} ${o.invoice.currency} ` +
         'paid that neither the ledger nor an unrecorded charge payment of the client explains';
-      ctx.repos.ledger.updateInvoice(o.invoice.id, { state: 'needs_attention', attentionReason: reason });
+      try {
+        // Only an invoice still open is flagged: one paid meanwhile by another writer keeps its state.
+        ctx.repos.ledger.updateInvoice(o.invoice.id, {
+          state: 'needs_attention',
+          attentionReason: reason,
+          expectedState: [...OPEN_STATES],
+        });
+      } catch (err) {
+        if (err instanceof ConflictError) {
+          continue;
+        }
+        throw err;
+      }
+      unexplained += 1;
       ctx.log.error({ ledgerInvoiceId: o.invoice.id }, 'unexplained Fineract charge payment');
     }
   }
