@@ -106,16 +106,17 @@ export async function catchUpFineractPayments(
   let recorded = 0;
   let unexplained = 0;
   // Invoices short of money, per client: a client's transactions are read once per run.
-  const short = new Map<number, { invoice: LedgerInvoice; missing: Decimal }[]>();
+  const short = new Map<number, { invoice: LedgerInvoice; missing: Decimal; amountPaid: Decimal }[]>();
   for (const invoice of invoices) {
     const charge = await ctx.fineract.getClientCharge(
       invoice.fineractClientId as number,
       invoice.fineractChargeId as number,
     );
-    const missing = new Decimal(charge.amountPaid ?? '0').minus(recordedChargeTotal(ctx, invoice));
+    const amountPaid = new Decimal(charge.amountPaid ?? '0');
+    const missing = amountPaid.minus(recordedChargeTotal(ctx, invoice));
     if (missing.greaterThan(0)) {
       const list = short.get(invoice.fineractClientId as number) ?? [];
-      list.push({ invoice, missing });
+      list.push({ invoice, missing, amountPaid });
       short.set(invoice.fineractClientId as number, list);
     }
   }
@@ -166,6 +167,16 @@ export async function catchUpFineractPayments(
       }
     }
     for (const o of open.filter((x) => x.missing.greaterThan(0))) {
+      // The hook may have recorded the payment while the charge and the transactions were read (a mediator that
+      // restarts catches up while Fineract's hooks arrive): what the ledger holds now decides, not what it held.
+      const current = ctx.repos.ledger.getInvoiceById(o.invoice.id);
+      if (
+        current === undefined ||
+        !(OPEN_STATES as readonly string[]).includes(current.state) ||
+        !o.amountPaid.minus(recordedChargeTotal(ctx, current)).greaterThan(0)
+      ) {
+        continue;
+      }
       unexplained += 1;
       const reason =
         `Fineract charge ${o.invoice.fineractChargeId ?? '?'} shows ${o.missing.toFixed()} ${o.invoice.currency} ` +
