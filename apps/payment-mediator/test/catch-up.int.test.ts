@@ -1,4 +1,9 @@
-import { catchUpFineractPayments } from '@payment-layer/flows-payment';
+import {
+  catchUpFineractPayments,
+  catchUpRequestText,
+  recordIncomingPayment,
+  type PaymentFlowContext,
+} from '@payment-layer/flows-payment';
 import { HOOK_PATH, startHarness, type Harness } from './harness';
 
 async function waitFor(what: string, condition: () => boolean, deadlineMs = 20_000): Promise<void> {
@@ -144,5 +149,53 @@ describe('hooks lost while the payment mediator is down', () => {
         attentionReason: null,
       });
     }
+  });
+
+  it('does not flag an invoice whose hook recorded the payment while the catch-up read Fineract', async () => {
+    h = await startHarness({ families: 1 });
+    // No hook registered: the payment below reaches the ledger only as this test records it.
+    const inv = await h.seedInvoice(0);
+    const today = new Date().toISOString().slice(0, 10);
+    await h.fineractClient.payClientCharge(
+      inv.clientId,
+      inv.chargeId,
+      { amount: inv.amount, transactionDate: today, paymentTypeId: 2 },
+      { operationKey: 'pay:race' },
+    );
+    const ctx = h.app.payment;
+    // A restarted mediator catches up while Fineract's hook arrives: the hook records the payment after the catch-up
+    // read the charge (money missing) and before it reads the client's transactions (none unrecorded any more).
+    const racing: PaymentFlowContext = {
+      ...ctx,
+      fineract: Object.assign(Object.create(ctx.fineract) as PaymentFlowContext['fineract'], {
+        listClientTransactions: async (
+          ...args: Parameters<PaymentFlowContext['fineract']['listClientTransactions']>
+        ) => {
+          const page = await ctx.fineract.listClientTransactions(...args);
+          for (const tx of page.pageItems ?? []) {
+            if (ctx.repos.ledger.getPaymentBySource('fineract-charge', String(tx.id)) === undefined) {
+              recordIncomingPayment(ctx, {
+                source: 'fineract-charge',
+                sourceTxnId: String(tx.id),
+                invoice: ctx.repos.ledger.getInvoiceById(inv.ledger.id),
+                amount: inv.amount,
+                currency: undefined,
+                requestText: catchUpRequestText(inv.chargeId, String(tx.id), inv.amount),
+              });
+            }
+          }
+          return page;
+        },
+      }),
+    };
+
+    const report = await catchUpFineractPayments(racing);
+
+    expect(h.repos.ledger.listPayments({ invoiceId: inv.ledger.id })).toHaveLength(1);
+    expect(report).toMatchObject({ checked: 1, recorded: 0, unexplained: 0 });
+    expect(h.repos.ledger.getInvoiceById(inv.ledger.id)).toMatchObject({
+      state: 'paid',
+      attentionReason: null,
+    });
   }, 60_000);
 });

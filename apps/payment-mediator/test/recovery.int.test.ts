@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { drainPaymentOutbox } from '@payment-layer/flows-payment';
+import { drainPaymentOutbox, retryOutboxEntry } from '@payment-layer/flows-payment';
 import { simulatorUpstreamEnv } from '@payment-layer/sandbox';
 import { HOOK_SECRET, ROUTE_CREDENTIALS, startHarness, type Harness, type SeededInvoice } from './harness';
 
@@ -127,5 +127,26 @@ describe('recovery after an outage and after a crash', () => {
     expect(h.openimis.store.paymentNotices().filter((n) => n.subjectId === inv!.uuid)).toHaveLength(1);
     expect(h.repos.ledger.getInvoiceById(inv!.ledger.id)?.state).toBe('verified');
     expect(h.repos.outbox.getByKey(`payment-notice:${inv!.uuid}`)?.result).toMatchObject({ readBack: true });
+  }, 120_000);
+  it('a step stopped by an invoice flagged elsewhere keeps the first reason; a retry does not hand it back', async () => {
+    h = await startHarness({ families: 1 });
+    await h.listen();
+    const [inv] = await paidInvoices(h, 1, 'pay-flagged');
+    const reason =
+      'Fineract charge 1 shows 10.00 USD paid that neither the ledger nor an unrecorded charge payment explains';
+    h.repos.ledger.updateInvoice(inv!.ledger.id, { state: 'needs_attention', attentionReason: reason });
+
+    await h.drain();
+
+    const notice = h.repos.outbox.getByKey(`payment-notice:${inv!.uuid}`);
+    expect(notice?.state).toBe('dead');
+    const flagged = h.repos.ledger.getInvoiceById(inv!.ledger.id);
+    expect(flagged?.state).toBe('needs_attention');
+    expect(flagged?.attentionReason?.startsWith(reason)).toBe(true);
+    // The operator retries the step before resolving the first problem: the invoice stays with the operator.
+    retryOutboxEntry(h.repos, notice!.id);
+    expect(h.repos.ledger.getInvoiceById(inv!.ledger.id)?.state).toBe('needs_attention');
+    await h.drain();
+    expect(h.openimis.store.paymentNotices().filter((n) => n.subjectId === inv!.uuid)).toHaveLength(0);
   }, 120_000);
 });

@@ -101,6 +101,78 @@ describe('ops CLI commands on a staging file', () => {
     expect(out.text).toContain('posted 2026-05-17T10:58:46.000Z');
   });
 
+  /** A second invoice, paid, whose PaymentNotice step is queued (as the hook leaves it). */
+  function paidInvoiceWithNoticeStep(uuid: string, code: string): { id: number; entryId: number } {
+    const { invoice } = repos.ledger.upsertInvoice({
+      openimisInvoiceId: uuid,
+      code,
+      kind: 'invoice',
+      recipientType: 'Patient',
+      recipientId: '7c0d7a3e-2f41-4c55-9a8e-1c2b3d4e5f62',
+      amount: '42.50',
+      currency: 'USD',
+    });
+    repos.ledger.updateInvoice(invoice.id, { state: 'paid', paidAmount: '42.50' });
+    const { entry } = repos.outbox.enqueue({
+      kind: 'openimis.paymentNotice',
+      idempotencyKey: `payment-notice:${uuid}`,
+      payload: {
+        ledgerInvoiceId: invoice.id,
+        invoiceUuid: uuid,
+        code,
+        kind: 'invoice',
+        amount: '42.50',
+        currency: 'USD',
+      },
+      aggregateRef: `invoice:${uuid}`,
+    });
+    return { id: invoice.id, entryId: entry.id };
+  }
+
+  it('attention names the invoice of a PaymentNotice cut off by a crash after "posted at" was noted', () => {
+    const code = 'IV-TEST-000000002-2024-05';
+    const { id, entryId } = paidInvoiceWithNoticeStep('6b0d7a3e-2f41-4c55-9a8e-1c2b3d4e5f70', code);
+    // The worker notes the POST, then is killed before openIMIS answered: the entry stays leased, no error noted.
+    const claimed = repos.outbox.claim(entryId, { now: new Date(), leaseMs: 10_000 });
+    repos.outbox.saveProgress(
+      entryId,
+      { attempt: claimed?.attempts ?? 0 },
+      {
+        noticePostedAt: new Date().toISOString(),
+      },
+    );
+    const out = attentionCommand(repos);
+    expect(out.data.unknown.map((e) => e.id)).toEqual([entryId]);
+    // An operator (and the fault campaign) reads invoices by their line: the invoice id and code come first.
+    expect(out.text).toMatch(new RegExp(`^ {2}invoice ${id} ${code} 42\\.50 USD .*outcome unknown`, 'm'));
+  });
+
+  it('attention lists an invoice with money recorded whose steps are unfinished past the threshold', () => {
+    const code = 'IV-TEST-000000003-2024-05';
+    const { id } = paidInvoiceWithNoticeStep('6b0d7a3e-2f41-4c55-9a8e-1c2b3d4e5f80', code);
+    const line = new RegExp(`^ {2}invoice ${id} ${code} .*openimis\\.paymentNotice pending`, 'm');
+    // Just paid: its steps run within seconds, nothing to say yet.
+    const fresh = attentionCommand(repos, { staleAfterMs: 5 * 60_000 });
+    expect(fresh.data.stale).toHaveLength(0);
+    expect(fresh.text).not.toMatch(line);
+    // Ten minutes on and still not told to openIMIS: listed, with what its step waits for.
+    const later = attentionCommand(repos, {
+      now: new Date(Date.now() + 10 * 60_000),
+      staleAfterMs: 5 * 60_000,
+    });
+    expect(later.data.stale.map((i) => i.id)).toEqual([id]);
+    expect(later.text).toContain('not settled for over 5 min: 1');
+    expect(later.text).toMatch(line);
+    // Settled invoices are not listed, however old.
+    for (const state of ['notified', 'verified', 'premium_recorded'] as const) {
+      repos.ledger.updateInvoice(id, { state });
+    }
+    expect(
+      attentionCommand(repos, { now: new Date(Date.now() + 10 * 60_000) }).data.stale.map((i) => i.id),
+    ).toEqual([]);
+    expect(() => runCommand(repos, ['attention', '--stale-after-min', 'soon'])).toThrow(ValidationError);
+  });
+
   it('outbox --state dead lists the dead entry; a bad state is refused', () => {
     const out = outboxCommand(repos, { state: 'dead' });
     expect(out.data).toHaveLength(1);

@@ -1,5 +1,12 @@
 import { ValidationError } from '@payment-layer/shared-errors';
-import { buildLedgerReport, retryOutboxEntry, type ReconcileReport } from '@payment-layer/flows-payment';
+import {
+  buildLedgerReport,
+  PAYMENT_NOTICE_STEP,
+  PAYMENT_STEP_KINDS,
+  retryOutboxEntry,
+  type PaymentStepPayload,
+  type ReconcileReport,
+} from '@payment-layer/flows-payment';
 import {
   OUTBOX_STATES,
   type LedgerInvoice,
@@ -29,20 +36,56 @@ function allPages<T extends { readonly id: number }>(page: (afterId: number) => 
   }
 }
 
+/** Options of {@link attentionCommand}. */
+export interface AttentionOptions {
+  /** The current instant (default: now). */
+  readonly now?: Date;
+  /** An invoice whose payment steps are unfinished for longer than this is listed (default {@link STALE_AFTER_MS}). */
+  readonly staleAfterMs?: number;
+}
+
+/**
+ * How long an invoice may hold money without its payment steps finished before `attention` lists it. The steps of
+ * a paid invoice take seconds; an openIMIS outage or a notice read back after a crash takes longer, and an operator
+ * must hear of it before the read-back window (10 min) or the back-off ends on its own.
+ */
+export const STALE_AFTER_MS = 5 * 60_000;
+
+// Money recorded, openIMIS not yet told (or not yet confirmed PAID / premium recorded).
+const MONEY_RECORDED: readonly LedgerInvoice['state'][] = ['paid', 'notified', 'verified'];
+
+function invoiceLine(i: LedgerInvoice, reason: string): string {
+  return `  invoice ${i.id} ${i.code} ${i.amount} ${i.currency} paid ${i.paidAmount}: ${reason}`;
+}
+
+function ledgerInvoiceOf(repos: StagingRepositories, e: OutboxEntry): LedgerInvoice | undefined {
+  const id = (e.payload as Partial<PaymentStepPayload> | null)?.ledgerInvoiceId;
+  return typeof id === 'number' ? repos.ledger.getInvoiceById(id) : undefined;
+}
+
 /**
  * `attention`: every invoice and payment an operator has to look at, with the reason; every outbox entry handed to
- * an operator (dead); and every PaymentNotice whose POST got no answer and is still being read back (outcome
- * unknown: not settled, not yet an error).
+ * an operator (dead); every PaymentNotice whose POST got no answer and is still being read back (outcome unknown:
+ * not settled, not yet an error), named by its invoice; and every invoice with money recorded whose payment steps
+ * are unfinished for longer than `staleAfterMs` (nothing money-bearing stays unsettled without being listed).
  *
  * @param repos - staging repositories
+ * @param options - now and the stale threshold
  * @returns the lines and the rows
  */
-export function attentionCommand(repos: StagingRepositories): CommandOutput<{
+export function attentionCommand(
+  repos: StagingRepositories,
+  options: AttentionOptions = {},
+): CommandOutput<{
   invoices: LedgerInvoice[];
   payments: ReceivedPayment[];
   dead: OutboxEntry[];
   unknown: OutboxEntry[];
+  stale: LedgerInvoice[];
 }> {
+  const now = options.now ?? new Date();
+  const staleAfterMs = options.staleAfterMs ?? STALE_AFTER_MS;
+  const cutoff = new Date(now.getTime() - staleAfterMs).toISOString();
   const invoices = allPages((afterId) =>
     repos.ledger.listInvoices({ state: 'needs_attention', afterId, limit: PAGE }),
   );
@@ -50,15 +93,47 @@ export function attentionCommand(repos: StagingRepositories): CommandOutput<{
     repos.ledger.listPayments({ state: 'needs_attention', afterId, limit: PAGE }),
   );
   const dead = repos.outbox.list({ state: 'dead', limit: 10_000 });
-  const unknown = repos.outbox
-    .list({ state: ['pending', 'in_progress'], kind: 'openimis.paymentNotice', limit: 10_000 })
-    .filter((e) => typeof (e.result as { noticePostedAt?: unknown } | null)?.noticePostedAt === 'string');
+  const unfinished = repos.outbox
+    .list({ state: ['pending', 'in_progress'], limit: 10_000 })
+    .filter((e) => PAYMENT_STEP_KINDS.includes(e.kind));
+  const unknown = unfinished.filter(
+    (e) =>
+      e.kind === PAYMENT_NOTICE_STEP &&
+      typeof (e.result as { noticePostedAt?: unknown } | null)?.noticePostedAt === 'string',
+  );
+  const unknownLines = unknown.map((e) => {
+    const posted = (e.result as { noticePostedAt: string }).noticePostedAt;
+    const inv = ledgerInvoiceOf(repos, e);
+    const what = `PaymentNotice posted ${posted} got no answer, outcome unknown (outbox ${e.id}), next read ${e.nextAttemptAt}`;
+    return inv !== undefined ? invoiceLine(inv, what) : `  outbox ${e.id} ${e.aggregateRef ?? ''}: ${what}`;
+  });
+  // Money recorded but the invoice's steps not finished (or never queued) for too long: whatever the cause (an
+  // upstream down, a read-back, a step waiting on an earlier one), the invoice is unsettled and must be seen.
+  const listed = new Set([
+    ...invoices.map((i) => i.id),
+    ...unknown.map((e) => ledgerInvoiceOf(repos, e)?.id),
+  ]);
+  const staleIds = new Set<number>();
+  for (const e of unfinished) {
+    const id = (e.payload as Partial<PaymentStepPayload> | null)?.ledgerInvoiceId;
+    if (typeof id === 'number' && e.createdAt < cutoff) {
+      staleIds.add(id);
+    }
+  }
+  for (const i of allPages((afterId) => repos.ledger.listInvoices({ state: 'paid', afterId, limit: PAGE }))) {
+    if (i.updatedAt < cutoff) {
+      staleIds.add(i.id);
+    }
+  }
+  const stale = [...staleIds]
+    .filter((id) => !listed.has(id))
+    .sort((a, b) => a - b)
+    .map((id) => repos.ledger.getInvoiceById(id))
+    .filter((i): i is LedgerInvoice => i !== undefined && MONEY_RECORDED.includes(i.state));
+  const staleMin = Math.round(staleAfterMs / 60_000);
   const lines = [
     `invoices needing attention: ${invoices.length}`,
-    ...invoices.map(
-      (i) =>
-        `  invoice ${i.id} ${i.code} ${i.amount} ${i.currency} paid ${i.paidAmount}: ${i.attentionReason ?? ''}`,
-    ),
+    ...invoices.map((i) => invoiceLine(i, i.attentionReason ?? '')),
     `payments needing attention: ${payments.length}`,
     ...payments.map(
       (p) =>
@@ -68,13 +143,24 @@ export function attentionCommand(repos: StagingRepositories): CommandOutput<{
     `outbox entries handed to an operator (dead): ${dead.length}`,
     ...dead.map((e) => `  outbox ${e.id} ${e.kind} ${e.aggregateRef ?? ''}: ${e.lastError ?? ''}`),
     `PaymentNotices without answer, being read back (outcome unknown): ${unknown.length}`,
-    ...unknown.map(
-      (e) =>
-        `  outbox ${e.id} ${e.aggregateRef ?? ''} posted ${(e.result as { noticePostedAt: string }).noticePostedAt}, ` +
-        `next read ${e.nextAttemptAt}`,
-    ),
+    ...unknownLines,
+    `invoices with money recorded, not settled for over ${staleMin} min: ${stale.length}`,
+    ...stale.map((i) => {
+      const steps = unfinished.filter(
+        (e) => (e.payload as Partial<PaymentStepPayload> | null)?.ledgerInvoiceId === i.id,
+      );
+      const next = steps[0];
+      return invoiceLine(
+        i,
+        `${i.state} since ${i.updatedAt}` +
+          (next !== undefined
+            ? `; ${next.kind} ${next.state}, attempts ${next.attempts}, next ${next.nextAttemptAt}` +
+              (next.lastError ? ` — ${next.lastError}` : '')
+            : '; no payment step queued'),
+      );
+    }),
   ];
-  return { text: lines.join('\n'), data: { invoices, payments, dead, unknown } };
+  return { text: lines.join('\n'), data: { invoices, payments, dead, unknown, stale } };
 }
 
 /**
@@ -190,11 +276,22 @@ export function parseArgs(args: readonly string[]): {
 
 /** Usage text of the CLI. */
 export const USAGE = `usage: npx tsx tools/ops/src/cli.ts <command>
-  attention                                   invoices, payments and outbox entries needing attention
+  attention [--stale-after-min N]             invoices, payments and outbox entries needing attention, and
+                                              invoices with money recorded not settled for over N min (5)
   outbox [--state pending|in_progress|done|dead]  outbox entries (default: not done)
   retry <outboxId>                            make an outbox entry due now
   report --from YYYY-MM-DD --to YYYY-MM-DD    reconciliation report of the ledger (to exclusive)
 env: STAGING_DB_PATH (default data/payment-layer.sqlite)`;
+
+function staleOption(value: string | undefined): AttentionOptions {
+  if (value === undefined) {
+    return {};
+  }
+  if (!/^\d+$/.test(value)) {
+    throw new ValidationError('--stale-after-min must be a whole number of minutes');
+  }
+  return { staleAfterMs: Number.parseInt(value, 10) * 60_000 };
+}
 
 /**
  * Runs one command against the staging repositories.
@@ -208,7 +305,7 @@ export function runCommand(repos: StagingRepositories, argv: readonly string[]):
   const { options, positional } = parseArgs(rest);
   switch (command ?? '') {
     case 'attention':
-      return attentionCommand(repos).text;
+      return attentionCommand(repos, staleOption(options['stale-after-min'])).text;
     case 'outbox':
       return outboxCommand(repos, options.state !== undefined ? { state: options.state } : {}).text;
     case 'retry':

@@ -418,6 +418,20 @@ function advance(ctx: PaymentFlowContext, p: PaymentStepPayload, from: InvoiceSt
 
 function flagInvoice(ctx: PaymentFlowContext, p: PaymentStepPayload, reason: string): void {
   try {
+    // An invoice flagged already (e.g. money Fineract shows that nothing explains) keeps its reason first: a step
+    // that stopped because of the flag must not hide why, nor make an operator retry (which hands back only
+    // invoices the step itself flagged) put the invoice back to the step before the first problem is resolved.
+    const current = ctx.repos.ledger.getInvoiceById(p.ledgerInvoiceId);
+    if (current?.state === 'needs_attention') {
+      if (current.attentionReason !== null && current.attentionReason.includes(reason)) {
+        return;
+      }
+      ctx.repos.ledger.updateInvoice(p.ledgerInvoiceId, {
+        state: 'needs_attention',
+        attentionReason: `${current.attentionReason ?? 'flagged'}; then ${reason}`,
+      });
+      return;
+    }
     ctx.repos.ledger.updateInvoice(p.ledgerInvoiceId, { state: 'needs_attention', attentionReason: reason });
   } catch (err) {
     ctx.log.error({ ledgerInvoiceId: p.ledgerInvoiceId, err: String(err) }, 'could not flag the invoice');
