@@ -110,6 +110,8 @@ export interface Layer {
   kill(name: MediatorName, signal?: NodeJS.Signals): Promise<void>;
   /** Resolves when the mediator answers /health (fails fast if it exits). */
   waitHealthy(name: MediatorName, timeoutMs?: number): Promise<void>;
+  /** Resolves when the mediator answers /ready (registered, OpenHIM config known: its money routes are served). */
+  waitReady(name: MediatorName, timeoutMs?: number): Promise<void>;
   /** Resolves when core has a heartbeat of the mediator newer than `since`. */
   waitHeartbeat(name: MediatorName, since: Date, timeoutMs?: number): Promise<void>;
   /** Turns premiums on (operator config through OpenHIM) and waits until the payment mediator applied it. */
@@ -207,6 +209,27 @@ export async function startLayer(options: LayerOptions): Promise<Layer> {
     return m;
   };
   const mediatorUrl = (name: MediatorName): string => `http://127.0.0.1:${get(name).spec.port}`;
+  // 200 from an open endpoint of the mediator (fails fast if its process exited).
+  const waitAnswers = async (
+    name: MediatorName,
+    path: '/health' | '/ready',
+    timeoutMs: number,
+  ): Promise<void> => {
+    const m = get(name);
+    await waitFor(
+      `${name} to answer ${path}`,
+      async () => {
+        if (!m.child || exited(m.child)) {
+          throw new Error(`${name} exited (code ${String(m.child?.exitCode)}); see ${options.dataDir}/logs`);
+        }
+        const res = await request(`${mediatorUrl(name)}${path}`).catch(() => undefined);
+        await res?.body.dump();
+        return res?.statusCode === 200;
+      },
+      timeoutMs,
+      { rethrow: true },
+    );
+  };
   let closed = false;
 
   const layer: Layer = {
@@ -254,22 +277,10 @@ export async function startLayer(options: LayerOptions): Promise<Layer> {
       await gone;
     },
     async waitHealthy(name, timeoutMs = 60_000) {
-      const m = get(name);
-      await waitFor(
-        `${name} to answer /health`,
-        async () => {
-          if (!m.child || exited(m.child)) {
-            throw new Error(
-              `${name} exited (code ${String(m.child?.exitCode)}); see ${options.dataDir}/logs`,
-            );
-          }
-          const res = await request(`${mediatorUrl(name)}/health`).catch(() => undefined);
-          await res?.body.dump();
-          return res?.statusCode === 200;
-        },
-        timeoutMs,
-        { rethrow: true },
-      );
+      await waitAnswers(name, '/health', timeoutMs);
+    },
+    async waitReady(name, timeoutMs = 60_000) {
+      await waitAnswers(name, '/ready', timeoutMs);
     },
     async waitHeartbeat(name, since, timeoutMs = 60_000) {
       const urn = get(name).spec.urn;

@@ -344,7 +344,9 @@ export const SCENARIOS: readonly Scenario[] = [
               .filter((p) => ids.has(p.subjectId))
               .map((p) => p.subjectId),
           ).size === ids.size,
-        ctx.stepTimeoutMs,
+        // Every notice and premium call holds one of the payment mediator's four outbox workers for its 3 s time
+        // limit: at 200 invoices that alone is minutes, more than one step's allowance on a loaded machine.
+        ctx.stepTimeoutMs * 3,
       );
       layer.proxies.openimis.clearRules();
       ctx.faultEnded();
@@ -454,7 +456,9 @@ export const SCENARIOS: readonly Scenario[] = [
       await sync;
       await restart(ctx, 'invoice-mediator');
       ctx.faultEnded();
-      // The next scheduled run of the polling channel.
+      // The next scheduled run of the polling channel: the first after the restarted mediator serves its sync route
+      // again (until core's config is back it answers 503 and OpenHIM's poller simply runs again at its next tick).
+      await layer.waitReady('invoice-mediator', ctx.stepTimeoutMs);
       await layer.core.triggerPollingChannel('openIMIS invoice sync');
       await payCharges(layer, ctx.invoices);
     },
