@@ -52,7 +52,10 @@ export const UPSTREAM_ENV_SCHEMA: EnvSchema = {
     },
     OPENIMIS_USERNAME: { type: 'string', minLength: 1, description: 'openIMIS API user.' },
     OPENIMIS_PASSWORD: { type: 'string', minLength: 1, secret: true, description: 'openIMIS API password.' },
-    OPENIMIS_CA_FILE: { type: 'string', description: 'Extra CA certificates (PEM) to trust for openIMIS.' },
+    OPENIMIS_CA_FILE: {
+      type: 'string',
+      description: 'CA certificates (PEM) trusted for openIMIS, in place of the system CAs.',
+    },
     OPENIMIS_TIMEOUT_MS: {
       type: 'integer',
       default: 20_000,
@@ -71,7 +74,10 @@ export const UPSTREAM_ENV_SCHEMA: EnvSchema = {
     },
     FINERACT_USERNAME: { type: 'string', minLength: 1, description: 'Fineract API user.' },
     FINERACT_PASSWORD: { type: 'string', minLength: 1, secret: true, description: 'Fineract API password.' },
-    FINERACT_CA_FILE: { type: 'string', description: 'Extra CA certificates (PEM) to trust for Fineract.' },
+    FINERACT_CA_FILE: {
+      type: 'string',
+      description: 'CA certificates (PEM) trusted for Fineract, in place of the system CAs.',
+    },
     FINERACT_ALLOW_SELF_SIGNED: {
       type: 'boolean',
       default: false,
