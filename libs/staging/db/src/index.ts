@@ -60,6 +60,20 @@ export {
   type AuditInput,
   type AuditOutcome,
 } from './audit-repository';
+export {
+  parseRailProgress,
+  PayoutLeaseLostError,
+  PayoutRepository,
+  type NewPayout,
+  type Payout,
+  type PayoutClaimOptions,
+  type PayoutFilter,
+  type PayoutKind,
+  type PayoutLease,
+  type PayoutRailName,
+  type PayoutState,
+  type RecordPayoutResult,
+} from './payout-repository';
 export { nextAttemptDelayMs, type BackoffOptions } from './backoff';
 export {
   AUDIT_OUTCOMES,
@@ -68,4 +82,7 @@ export {
   OUTBOX_STATES,
   PAYMENT_SOURCES,
   PAYMENT_STATES,
+  PAYOUT_KINDS,
+  PAYOUT_RAILS,
+  PAYOUT_STATES,
 } from './schema/index';

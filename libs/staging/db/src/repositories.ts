@@ -4,6 +4,7 @@ import { CursorRepository } from './cursor-repository';
 import { LedgerRepository } from './ledger-repository';
 import { LinkRepository } from './link-repository';
 import { OutboxRepository } from './outbox-repository';
+import { PayoutRepository } from './payout-repository';
 import type { StagingDb } from './staging-db';
 
 /** Every repository of the staging database. */
@@ -13,6 +14,7 @@ export interface StagingRepositories {
   readonly outbox: OutboxRepository;
   readonly cursors: CursorRepository;
   readonly audit: AuditRepository;
+  readonly payouts: PayoutRepository;
 }
 
 /** Options of {@link createRepositories}. */
@@ -37,5 +39,6 @@ export function createRepositories(db: StagingDb, options: RepositoryOptions = {
     outbox: new OutboxRepository(db, clock),
     cursors: new CursorRepository(db, clock),
     audit: new AuditRepository(db),
+    payouts: new PayoutRepository(db, clock),
   };
 }

@@ -75,6 +75,7 @@ describe('committed migrations', () => {
       'ledger_invoices(amount,attention_reason,charge_attempt,code,created_at,currency,due_date,fineract_charge_id,fineract_client_id,id,invoice_date,kind,openimis_invoice_id,paid_amount,recipient_id,recipient_type,state,updated_at)',
       'outbox(aggregate_ref,attempts,completed_at,created_at,id,idempotency_key,kind,last_error,lease_expires_at,next_attempt_at,payload,result,state,updated_at)',
       'payments_received(amount,created_at,currency,id,invoice_id,payer_ref,reason,received_at,reference,request_hash,source,source_txn_id,state,updated_at)',
+      'payouts(amount,attempts,code,created_at,currency,facility_code,facility_id,id,kind,last_error,lease_expires_at,next_attempt_at,paid_at,payout_key,rail,rail_progress,reference,source_id,state,updated_at)',
       'sync_cursors(cursor_value,last_run_error,last_run_finished_at,last_run_outcome,last_run_processed,last_run_started_at,resource_type,seen_ids,updated_at,walk_started_at)',
       'sync_window_keys(key,resource_type)',
     ]);

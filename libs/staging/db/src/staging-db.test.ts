@@ -11,6 +11,7 @@ const TABLES = [
   'ledger_invoices',
   'outbox',
   'payments_received',
+  'payouts',
   'sync_cursors',
   'sync_window_keys',
 ];
@@ -53,6 +54,7 @@ describe('openStagingDb and migrate()', () => {
       '0001_sync_walk_started_at',
       '0002_sync_window_keys',
       '0003_charge_attempt',
+      '0004_payouts',
     ]);
     expect(tableNames(db)).toEqual(['__drizzle_migrations', ...TABLES]);
     const recorded = db.sqlite
@@ -68,7 +70,7 @@ describe('openStagingDb and migrate()', () => {
     db.close();
     const again = open('a.db');
     expect(again.migrate().applied).toEqual([]);
-    expect(again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: 4 });
+    expect(again.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: 5 });
   });
 
   it('sets WAL, busy_timeout, foreign_keys and synchronous=NORMAL on every connection', () => {
@@ -149,7 +151,7 @@ describe('openStagingDb and migrate()', () => {
     old.close();
 
     const db = open('old.db');
-    expect(db.migrate().applied).toEqual(['0002_sync_window_keys', '0003_charge_attempt']);
+    expect(db.migrate().applied).toEqual(['0002_sync_window_keys', '0003_charge_attempt', '0004_payouts']);
     expect(db.sqlite.prepare('SELECT key FROM sync_window_keys ORDER BY key').pluck().all()).toEqual([
       'p1@2026-05-17T09:00:00',
       'p2',

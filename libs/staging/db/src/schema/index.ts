@@ -4,3 +4,4 @@ export * from './ledger';
 export * from './outbox';
 export * from './cursors';
 export * from './audit';
+export * from './payouts';
