@@ -60,7 +60,7 @@ describe('openStagingDb and migrate()', () => {
     const recorded = db.sqlite
       .prepare('SELECT hash, created_at AS createdAt FROM __drizzle_migrations')
       .all();
-    expect(recorded).toHaveLength(4);
+    expect(recorded).toHaveLength(5);
   });
 
   it('is a no-op the second time, also from another connection', () => {
