@@ -1,0 +1,161 @@
+import { UPSTREAM_ENV_SCHEMA, type UpstreamEnv } from '@payment-layer/flows-runtime';
+import { ConfigError } from '@payment-layer/shared-errors';
+import { isCurrencyCode } from '@payment-layer/shared-money';
+import {
+  loadEnvConfig,
+  MEDIATOR_ENV_SCHEMA,
+  mergeEnvSchemas,
+  type EnvSchema,
+  type MediatorEnv,
+} from '@payment-layer/openhim-mediator';
+import type { ClaimFlowSettings, PayoutBasis, PayoutRouting } from '@payment-layer/flows-claim';
+import type { PayoutRailName } from '@payment-layer/staging-db';
+
+const RAILS: readonly PayoutRailName[] = ['fineract', 'mojaloop'];
+
+/** Environment variables of the claim mediator (on top of the kit's and the upstreams'). */
+export const CLAIM_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA, UPSTREAM_ENV_SCHEMA, {
+  type: 'object',
+  required: [],
+  properties: {
+    PORT: {
+      type: 'integer',
+      default: 3004,
+      minimum: 0,
+      maximum: 65535,
+      description: 'Port the mediator listens on.',
+    },
+    PAYOUT_RAIL: {
+      type: 'string',
+      default: 'fineract',
+      enum: RAILS,
+      description: 'Rail health facilities are paid over unless PAYOUT_RAIL_BY_FACILITY says otherwise.',
+    },
+    PAYOUT_RAIL_BY_FACILITY: {
+      type: 'string',
+      default: '{}',
+      description:
+        'JSON object of health facility code → rail (fineract or mojaloop), e.g. {"TED00001":"mojaloop"}. A payout routed to a rail this mediator has not configured waits (listed), never goes over another rail.',
+    },
+    PAYOUT_INTERVAL_MS: {
+      type: 'integer',
+      default: 5_000,
+      minimum: 100,
+      description: 'How often due payouts (new, or waiting out a back-off) are run.',
+    },
+    PAYOUT_CONCURRENCY: {
+      type: 'integer',
+      default: 2,
+      minimum: 1,
+      maximum: 32,
+      description:
+        'How many payouts (of different facilities; one per facility at most) are in flight at once.',
+    },
+  },
+});
+
+/** Typed environment of the claim mediator. */
+export interface ClaimEnv extends MediatorEnv, UpstreamEnv {
+  PORT: number;
+  PAYOUT_RAIL: PayoutRailName;
+  PAYOUT_RAIL_BY_FACILITY: string;
+  PAYOUT_INTERVAL_MS: number;
+  PAYOUT_CONCURRENCY: number;
+}
+
+/**
+ * Reads the claim mediator's configuration from the environment (fails at boot naming the variable), including the
+ * per-facility rail map.
+ *
+ * @param env - defaults to process.env
+ * @returns typed config
+ * @throws ConfigError for a malformed PAYOUT_RAIL_BY_FACILITY
+ */
+export function loadClaimEnv(env: Record<string, string | undefined> = process.env): ClaimEnv {
+  const loaded = loadEnvConfig<ClaimEnv>(CLAIM_ENV_SCHEMA, { env });
+  payoutRouting(loaded);
+  return loaded;
+}
+
+/**
+ * The payout routing of the environment: the default rail and the per-facility overrides.
+ *
+ * @param env - validated environment
+ * @returns the routing
+ * @throws ConfigError naming PAYOUT_RAIL_BY_FACILITY when it is not a JSON object of code → fineract|mojaloop
+ */
+export function payoutRouting(env: Pick<ClaimEnv, 'PAYOUT_RAIL' | 'PAYOUT_RAIL_BY_FACILITY'>): PayoutRouting {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(env.PAYOUT_RAIL_BY_FACILITY);
+  } catch {
+    throw new ConfigError('PAYOUT_RAIL_BY_FACILITY must be a JSON object of facility code → rail');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError('PAYOUT_RAIL_BY_FACILITY must be a JSON object of facility code → rail');
+  }
+  const railByFacility: Record<string, PayoutRailName> = {};
+  for (const [code, rail] of Object.entries(parsed)) {
+    if (code.trim() === '' || !RAILS.includes(rail as PayoutRailName)) {
+      throw new ConfigError(
+        `PAYOUT_RAIL_BY_FACILITY: facility "${code}" must map to fineract or mojaloop, not ${JSON.stringify(rail)}`,
+      );
+    }
+    railByFacility[code] = rail as PayoutRailName;
+  }
+  return { defaultRail: env.PAYOUT_RAIL, railByFacility };
+}
+
+/** The operator config (OpenHIM console) of the claim mediator; keys match `mediator.json` configDefs. */
+export interface ClaimRemoteConfig extends Record<string, unknown> {
+  fineractOfficeId: number;
+  savingsProductId: number;
+  paymentTypeId: number;
+  currency: string;
+  payoutBasis: PayoutBasis;
+  syncPageSize: number;
+}
+
+/**
+ * Range checks of the operator config (beyond what configDefs express); a failing change is refused and the
+ * previous config kept.
+ *
+ * @param c - candidate config
+ */
+export function checkClaimConfig(c: ClaimRemoteConfig): void {
+  const positiveInt = (name: keyof ClaimRemoteConfig, max: number): void => {
+    const v = c[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
+      throw new ConfigError(`${String(name)} must be an integer from 1 to ${max}`);
+    }
+  };
+  positiveInt('fineractOfficeId', Number.MAX_SAFE_INTEGER);
+  positiveInt('savingsProductId', Number.MAX_SAFE_INTEGER);
+  positiveInt('paymentTypeId', Number.MAX_SAFE_INTEGER);
+  positiveInt('syncPageSize', 1000);
+  if (!isCurrencyCode(c.currency)) {
+    throw new ConfigError(`currency must be an ISO 4217 code, not "${String(c.currency)}"`);
+  }
+  if (c.payoutBasis !== 'claim' && c.payoutBasis !== 'bill') {
+    throw new ConfigError('payoutBasis must be claim or bill');
+  }
+}
+
+/**
+ * The claim flow settings for the config in force, with the business date of today.
+ *
+ * @param c - operator config
+ * @param today - business date
+ * @returns settings for the claim flow
+ */
+export function claimFlowSettings(c: ClaimRemoteConfig, today: Date = new Date()): ClaimFlowSettings {
+  return {
+    currency: c.currency,
+    fineractOfficeId: c.fineractOfficeId,
+    savingsProductId: c.savingsProductId,
+    paymentTypeId: c.paymentTypeId,
+    payoutBasis: c.payoutBasis,
+    syncPageSize: c.syncPageSize,
+    today: today.toISOString().slice(0, 10),
+  };
+}
