@@ -91,7 +91,7 @@ async function openHarness(options: { config?: Record<string, unknown>; env?: Re
       ),
     deposits: (receipt) =>
       [...fineract.state.savingsTransactions.values()].filter(
-        (t) => t.paymentDetail?.receiptNumber === receipt && t.reversed !== true,
+        (t) => t.paymentDetail?.receiptNumber === receipt && !t.reversed,
       ).length,
     async close() {
       await harness.app.close();
