@@ -1,6 +1,7 @@
 import type { Claim } from 'fhir/r4';
 import { assertValidResource, getOpenImisUuid, getReferenceIdentity } from '@payment-layer/fhir-util';
 import { ConflictError, MappingError, NotFoundError, ValidationError } from '@payment-layer/shared-errors';
+import { repairOpenImisInvoice } from '@payment-layer/flows-invoice';
 import type { Payout } from '@payment-layer/staging-db';
 import { railFor, type ClaimFlowContext } from './context';
 import { resolveFacility, type ResolvedFacility } from './facility';
@@ -80,7 +81,8 @@ export async function processClaimResponse(
  * @throws ConflictError (409) for a known bill that changed
  */
 export async function processBill(ctx: ClaimFlowContext, resource: unknown): Promise<PayoutProcessResult> {
-  const invoice = assertValidResource(resource, 'Invoice');
+  // openIMIS serves Invoice.status "active" (not an R4 code): repaired as the invoice flow does.
+  const invoice = assertValidResource(repairOpenImisInvoice(resource), 'Invoice');
   const settings = ctx.settings();
   const intake = billPayoutOrder(invoice, { currency: settings.currency });
   if (intake.status === 'skip') {
