@@ -31,7 +31,7 @@ import { waitFor } from './wait';
 export const PAYMENT_URN = 'urn:mediator:openimis-payment-layer-payment';
 
 /** Mediator names as in the sandbox's MEDIATORS. */
-export type MediatorName = 'insuree-mediator' | 'invoice-mediator' | 'payment-mediator';
+export type MediatorName = 'insuree-mediator' | 'invoice-mediator' | 'payment-mediator' | 'claim-mediator';
 
 /** Options of {@link startLayer}. */
 export interface LayerOptions {

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runInsureeDemo, runPaymentDemo, startStack, type Stack } from '../src/cli/stack';
+import { runClaimDemo, runInsureeDemo, runPaymentDemo, startStack, type Stack } from '../src/cli/stack';
 
 jest.setTimeout(180_000);
 
-// The whole layer as `npm start` runs it (three mediator processes, OpenHIM core, openIMIS and Fineract simulators),
+// The whole layer as `npm start` runs it (four mediator processes, OpenHIM core, openIMIS and Fineract simulators),
 // on free ports: insurees through the router, then the contribution payment loop end to end.
 describe('the payment layer end to end in the sandbox', () => {
   let stack: Stack;
@@ -24,12 +24,12 @@ describe('the payment layer end to end in the sandbox', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('registers the three mediators and their channels with OpenHIM', () => {
+  it('registers the four mediators and their channels with OpenHIM', () => {
     const core = stack.up.sims!.core;
     for (const m of stack.mediators) {
       expect(core.getMediator(m.urn)).toBeDefined();
     }
-    expect(core.listChannels().length).toBeGreaterThanOrEqual(9);
+    expect(core.listChannels().length).toBeGreaterThanOrEqual(12);
   });
 
   it('pushes an insuree and syncs the population through the router', async () => {
@@ -56,5 +56,15 @@ describe('the payment layer end to end in the sandbox', () => {
     const hookTx = sims.core.getTransaction(r.hookTransaction!);
     expect(hookTx?.storageError).toBeUndefined();
     expect(hookTx?.response?.status).toBe(200);
+  });
+
+  it('valuated claim → one deposit into the savings account of its health facility', async () => {
+    const r = await runClaimDemo(stack);
+    expect(r.status).toBe(201);
+    expect(r.deposits).toBe(1);
+    const sims = stack.up.sims!;
+    const account = sims.fineract.state.savingsAccounts.get(r.savingsAccountId ?? -1);
+    expect(sims.fineract.state.clients.get(account?.clientId ?? -1)?.legalFormId).toBe(2);
+    expect(sims.core.getTransaction(r.transaction)?.storageError).toBeUndefined();
   });
 });

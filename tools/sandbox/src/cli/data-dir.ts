@@ -140,7 +140,7 @@ export function cleanSandboxState(layout: DataLayout): void {
     rmSync(`${layout.stagingDb}${suffix}`, { force: true });
   }
   mkdirSync(layout.logs, { recursive: true });
-  for (const name of ['insuree-mediator', 'invoice-mediator', 'payment-mediator']) {
+  for (const name of ['insuree-mediator', 'invoice-mediator', 'payment-mediator', 'claim-mediator']) {
     const log = join(layout.logs, `${name}.log`);
     if (existsSync(log)) {
       renameSync(log, join(layout.logs, `${name}.previous.log`));

@@ -52,6 +52,12 @@ export const MEDIATORS: readonly MediatorSpec[] = [
     main: 'apps/payment-mediator/src/main.ts',
     port: 3003,
   },
+  {
+    name: 'claim-mediator',
+    urn: 'urn:mediator:openimis-payment-layer-claim',
+    main: 'apps/claim-mediator/src/main.ts',
+    port: 3004,
+  },
 ];
 
 /** Where the upstream systems are. */
@@ -65,7 +71,7 @@ export interface Upstreams {
 
 /** Options of {@link startStack}. */
 export interface StackOptions {
-  /** `default`: the well-known ports (8080/5001/8000/8443, 3001-3003); `random`: free ports (tests). */
+  /** `default`: the well-known ports (8080/5001/8000/8443, 3001-3004); `random`: free ports (tests). */
   readonly ports: 'default' | 'random';
   readonly families: number;
   readonly dataDir: string;
@@ -423,6 +429,19 @@ export interface InsureeDemoResult {
   syncSeconds: number;
 }
 
+/** What the claim payout demo did. */
+export interface ClaimDemoResult {
+  claimId: string;
+  claimCode: string;
+  status: number;
+  text: string;
+  transaction: string;
+  /** Deposits Fineract holds with the claim code as receipt number. */
+  deposits: number;
+  amount: string;
+  savingsAccountId?: number;
+}
+
 /** What the payment demo did. */
 export interface PaymentDemoResult {
   invoiceId: string;
@@ -614,5 +633,54 @@ export async function runPaymentDemo(stack: Stack): Promise<PaymentDemoResult> {
     paymentNotices: sims.openimis.store.paymentNotices().filter((p) => p.subjectId === state.id).length,
     invoicePaid: sims.openimis.store.invoice(state.id)?.status === 2,
     premiums: sims.openimis.store.premiums().length,
+  };
+}
+
+/**
+ * The claim payout: one valuated ClaimResponse posted through the OpenHIM router is paid to its health facility —
+ * an entity client with a savings account in Fineract — as one deposit whose receipt number is the claim code.
+ *
+ * @param stack - a sandbox stack
+ * @returns ids and outcomes
+ */
+export async function runClaimDemo(stack: Stack): Promise<ClaimDemoResult> {
+  const sims = stack.up.sims;
+  const routerUrl = stack.up.openhim.routerUrl;
+  if (!sims || !routerUrl) {
+    throw new Error('the demo runs in the sandbox only');
+  }
+  const valuated = sims.openimis.store
+    .list('ClaimResponse')
+    .find(
+      (r) =>
+        r.resourceType === 'ClaimResponse' &&
+        (r.total ?? []).some(
+          (t) => t.category.coding?.some((c) => c.code === '16') && (t.amount?.value ?? 0) > 0,
+        ),
+    );
+  if (valuated?.resourceType !== 'ClaimResponse') {
+    throw new Error('the sandbox population has no valuated claim');
+  }
+  const code =
+    valuated.identifier?.find((i) => i.type?.coding?.some((c) => c.code === 'MR' || c.code === 'Code'))
+      ?.value ?? '';
+  const res = await request(`${routerUrl}/fhir/ClaimResponse`, {
+    method: 'POST',
+    headers: { authorization: routerAuth(stack), 'content-type': 'application/fhir+json' },
+    body: JSON.stringify(valuated),
+  });
+  const body = (await res.body.json()) as { issue?: { diagnostics?: string }[] };
+  const deposits = [...sims.fineract.state.savingsTransactions.values()].filter(
+    (t) => t.paymentDetail?.receiptNumber === code && !t.reversed,
+  );
+  return {
+    claimId: String(valuated.id),
+    claimCode: code,
+    status: res.statusCode,
+    text: body.issue?.[0]?.diagnostics ?? '',
+    transaction: String(res.headers['x-openhim-transactionid'] ?? ''),
+    deposits: deposits.length,
+    amount: deposits[0]?.amount ?? '0',
+    ...(deposits[0] ? { savingsAccountId: deposits[0].savingsId } : {}),
   };
 }

@@ -12,7 +12,7 @@
  */
 import { join, relative } from 'node:path';
 import { parseStartArgs, START_USAGE } from './settings';
-import { ROOT, runInsureeDemo, runPaymentDemo, startStack, type Stack } from './stack';
+import { ROOT, runClaimDemo, runInsureeDemo, runPaymentDemo, startStack, type Stack } from './stack';
 
 const out = (line = ''): void => {
   process.stdout.write(`${line}\n`);
@@ -52,6 +52,14 @@ async function demo(stack: Stack): Promise<void> {
   );
   out(
     `  openIMIS: ${p.paymentNotices} PaymentNotice, invoice ${p.invoicePaid ? 'PAID' : 'not paid yet'}, premiums recorded: ${p.premiums}`,
+  );
+  out('');
+  out('Demo 3 — a valuated claim paid to its health facility over Fineract');
+  const c = await runClaimDemo(stack);
+  out(`  POST /fhir/ClaimResponse ${c.claimCode} (${c.claimId}) → ${c.status}: ${c.text}`);
+  out(`    OpenHIM transaction ${c.transaction}`);
+  out(
+    `  Fineract: ${c.deposits} deposit of ${c.amount} into savings account ${c.savingsAccountId ?? '?'} (receipt ${c.claimCode})`,
   );
   out('');
   const fs = sims.fineract.state;
