@@ -1,6 +1,8 @@
 import type { ClaimResponse } from 'fhir/r4';
 import { getBusinessCode } from '@payment-layer/fhir-util';
 import { runDuePayouts } from '@payment-layer/flows-claim';
+import { handleFineractHook, type PaymentFlowContext } from '@payment-layer/flows-payment';
+import { savingsDepositHook } from '@payment-layer/mifos-fineract-client/testing';
 import { buildApp } from '../src/app';
 import { loadClaimEnv } from '../src/config';
 import { AUTH, startHarness, type Harness } from './harness';
@@ -147,5 +149,56 @@ describe('claim mediator: valuated claims pay their health facility exactly once
     expect(payout).toMatchObject({ rail: 'mojaloop', state: 'pending' });
     expect(payout?.lastError).toMatch(/no mojaloop rail/);
     expect(h.fineract.state.savingsTransactions.size).toBe(0);
+  });
+});
+
+describe('the payment mediator and the claim payout deposits', () => {
+  let h: Harness;
+
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('keeps the Fineract hook of a claim payout deposit as ignored, not as unexplained money', async () => {
+    const claim = h.claims(16).find((c) => c.total?.some((t) => (t.amount?.value ?? 0) > 0));
+    if (!claim) {
+      throw new Error('the simulator generated no valuated claim');
+    }
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/fhir/ClaimResponse',
+      headers: { authorization: AUTH, 'x-openhim-transactionid': 'tx-hook' },
+      payload: claim as object,
+    });
+    expect(res.statusCode).toBe(201);
+    const payout = h.repos.payouts.getByKey(`claim:${claim.id}`)!;
+    const tx = h.fineract.state.savingsTransactions.get(Number(payout.reference))!;
+    const delivery = savingsDepositHook({
+      request: {
+        transactionDate: tx.date,
+        transactionAmount: payout.amount,
+        paymentTypeId: 1,
+        receiptNumber: payout.code,
+        dateFormat: 'yyyy-MM-dd',
+        locale: 'en',
+      },
+      response: { savingsId: tx.savingsId, resourceId: tx.id, changes: {} },
+    });
+    const payments = {
+      ...h.app.claim,
+      settings: () => {
+        throw new Error('unused');
+      },
+    } as unknown as PaymentFlowContext;
+    const outcome = handleFineractHook(payments, {
+      headers: delivery.headers,
+      body: JSON.stringify(delivery.body),
+    });
+    expect(outcome.outcome).toBe('ignored');
+    expect(outcome.payment.reason).toMatch(/claim payout/);
   });
 });

@@ -1,3 +1,4 @@
+import { Decimal } from 'decimal.js';
 import { ValidationError } from '@payment-layer/shared-errors';
 import {
   parseHookDelivery,
@@ -112,6 +113,20 @@ function savingsPayment(
     return { ...base, invoice: undefined, ignoreReason: 'savings withdrawal: not a contribution payment' };
   }
   const invoice = findInvoiceByCode(ctx, d.receiptNumber, d.note);
+  // The claim mediator's own payout to a health facility (receipt = claim code, same amount): kept, never money in.
+  const payout =
+    invoice === undefined && d.receiptNumber !== undefined
+      ? ctx.repos.payouts
+          .findByCode(d.receiptNumber)
+          .find((p) => p.kind === 'claim' && p.rail === 'fineract' && new Decimal(p.amount).equals(d.amount))
+      : undefined;
+  if (payout !== undefined) {
+    return {
+      ...base,
+      invoice: undefined,
+      ignoreReason: `claim payout ${payout.payoutKey} to a health facility`,
+    };
+  }
   return {
     ...base,
     invoice,

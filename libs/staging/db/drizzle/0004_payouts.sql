@@ -26,4 +26,5 @@ CREATE TABLE `payouts` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `payouts_payout_key_uq` ON `payouts` (`payout_key`);--> statement-breakpoint
 CREATE INDEX `payouts_state_next_attempt_idx` ON `payouts` (`state`,`next_attempt_at`);--> statement-breakpoint
-CREATE INDEX `payouts_facility_idx` ON `payouts` (`facility_id`,`state`);
+CREATE INDEX `payouts_facility_idx` ON `payouts` (`facility_id`,`state`);--> statement-breakpoint
+CREATE INDEX `payouts_code_idx` ON `payouts` (`code`);

@@ -393,6 +393,16 @@ export class PayoutRepository {
   }
 
   /**
+   * The payouts with this claim or bill code (the receipt number of their deposits).
+   *
+   * @param code - claim or bill code
+   * @returns the rows, oldest first
+   */
+  findByCode(code: string): Payout[] {
+    return this.db.orm.select().from(payouts).where(eq(payouts.code, code)).orderBy(asc(payouts.id)).all();
+  }
+
+  /**
    * Lists payouts, newest first.
    *
    * @param filter - state, facility, kind, limit

@@ -57,6 +57,8 @@ export const payouts = sqliteTable(
     uniqueIndex('payouts_payout_key_uq').on(t.payoutKey),
     index('payouts_state_next_attempt_idx').on(t.state, t.nextAttemptAt),
     index('payouts_facility_idx').on(t.facilityId, t.state),
+    // The payment mediator tells our own payout deposits (receipt = claim code) from contributions.
+    index('payouts_code_idx').on(t.code),
     check('payouts_kind_ck', sql.raw(`"kind" IN (${inList(PAYOUT_KINDS)})`)),
     check('payouts_rail_ck', sql.raw(`"rail" IN (${inList(PAYOUT_RAILS)})`)),
     check('payouts_state_ck', sql.raw(`"state" IN (${inList(PAYOUT_STATES)})`)),
