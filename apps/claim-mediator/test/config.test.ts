@@ -1,0 +1,49 @@
+import { ConfigError } from '@payment-layer/shared-errors';
+import { checkClaimConfig, loadClaimEnv, type ClaimRemoteConfig } from '../src/config';
+import definition from '../mediator.json';
+
+const ENV = {
+  MEDIATOR_CLIENT_PASSWORD: 'route-password-123',
+  OPENIMIS_URL: 'http://openimis.test/api/api_fhir_r4/',
+  OPENIMIS_USERNAME: 'admin',
+  OPENIMIS_PASSWORD: 'secret',
+  FINERACT_URL: 'http://fineract.test/fineract-provider/api/v1',
+  FINERACT_USERNAME: 'mifos',
+  FINERACT_PASSWORD: 'password',
+};
+
+describe('claim mediator config', () => {
+  it('defaults to the Fineract rail with no overrides', () => {
+    const env = loadClaimEnv(ENV);
+    expect(env).toMatchObject({ PAYOUT_RAIL: 'fineract', PAYOUT_RAIL_BY_FACILITY: '{}', PORT: 3004 });
+  });
+
+  it('takes a per-facility rail map', () => {
+    expect(() =>
+      loadClaimEnv({ ...ENV, PAYOUT_RAIL_BY_FACILITY: '{"HF1":"mojaloop","HF2":"fineract"}' }),
+    ).not.toThrow();
+  });
+
+  it.each([
+    ['PAYOUT_RAIL', 'cash', /PAYOUT_RAIL/],
+    ['PAYOUT_RAIL_BY_FACILITY', 'HF1=mojaloop', /PAYOUT_RAIL_BY_FACILITY/],
+    ['PAYOUT_RAIL_BY_FACILITY', '["mojaloop"]', /PAYOUT_RAIL_BY_FACILITY/],
+    ['PAYOUT_RAIL_BY_FACILITY', '{"HF1":"paypal"}', /HF1/],
+    ['PAYOUT_CONCURRENCY', '0', /PAYOUT_CONCURRENCY/],
+  ])('refuses %s=%s at boot', (name, value, message) => {
+    expect(() => loadClaimEnv({ ...ENV, [name]: value })).toThrow(message);
+  });
+
+  it('accepts the default operator config and refuses a bad one', () => {
+    const config = definition.config as ClaimRemoteConfig;
+    expect(() => {
+      checkClaimConfig(config);
+    }).not.toThrow();
+    expect(() => {
+      checkClaimConfig({ ...config, payoutBasis: 'both' as 'claim' });
+    }).toThrow(ConfigError);
+    expect(() => {
+      checkClaimConfig({ ...config, currency: '$' });
+    }).toThrow(/ISO 4217/);
+  });
+});
