@@ -39,6 +39,8 @@ export interface BuildAppOptions {
   readonly mappingsDir?: string;
   /** Log to stdout (default: the env's LOG_LEVEL); tests pass 'silent'. */
   readonly logLevel?: string;
+  /** Where log lines go (default stdout); tests read them to prove nothing secret or personal is logged. */
+  readonly logStream?: NodeJS.WritableStream;
   /** Start the payout worker (default true); tests run `runDuePayouts(app.claim)` themselves. */
   readonly payoutWorker?: boolean;
   /** Source of "now" (tests). */
@@ -68,6 +70,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ...kit.server,
       logLevel: options.logLevel ?? env.LOG_LEVEL,
       pretty: process.stdout.isTTY,
+      ...(options.logStream ? { stream: options.logStream } : {}),
     }),
     ...(kit.https ? { https: kit.https } : {}),
   });
