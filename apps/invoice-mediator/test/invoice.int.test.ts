@@ -146,6 +146,30 @@ describe('invoice mediator: POST /fhir/Invoice', () => {
     expect(charges()).toHaveLength(0);
   });
 
+  it('leaves a bill the claim mediator recorded as it is (awaiting its payout), not flagged', async () => {
+    const bill = copy(invoice);
+    bill.type = {
+      coding: [
+        {
+          system: 'https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/bill-type',
+          code: 'claim-batch',
+        },
+      ],
+    };
+    h.repos.ledger.upsertInvoice({
+      openimisInvoiceId: bill.id!,
+      code: 'BL-HF1-2024-01',
+      kind: 'bill',
+      recipientType: 'Organization',
+      recipientId: '5b2f0b8e-7c0a-4e0b-9f0e-3d0b1c2a3f40',
+      amount: '10.00',
+      currency: 'USD',
+    });
+    const r = await post(bill);
+    expect(r.envelope.properties).toMatchObject({ outcome: 'skipped' });
+    expect(h.repos.ledger.getInvoiceByOpenimisId(bill.id!)?.state).toBe('awaiting_payment');
+  });
+
   it('skips an invoice that openIMIS already reports paid', async () => {
     h.openimis.store.setInvoiceStatus(invoice.id!, 2);
     const r = await post(invoice);

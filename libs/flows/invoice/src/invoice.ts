@@ -116,10 +116,11 @@ export async function processInvoice(
   }
   const stored = ctx.repos.ledger.getInvoiceByOpenimisId(openimisId);
 
-  const skipReason =
-    kind.category === 'bill' && settings.billsHandledBy === 'claim'
-      ? 'bills are handled by the claim mediator'
-      : NOT_CHARGEABLE_FHIR_STATUS[invoice.status];
+  if (kind.category === 'bill' && settings.billsHandledBy === 'claim') {
+    // The claim mediator keeps its bills in the ledger (awaiting payment until the facility is paid): not ours to flag.
+    return skip(ctx, openimisId, kind, 'bills are handled by the claim mediator', undefined);
+  }
+  const skipReason = NOT_CHARGEABLE_FHIR_STATUS[invoice.status];
   if (skipReason !== undefined) {
     return skip(ctx, openimisId, kind, skipReason, stored);
   }
