@@ -8,7 +8,7 @@ import {
   type EnvSchema,
   type MediatorEnv,
 } from '@payment-layer/openhim-mediator';
-import type { ClaimFlowSettings, PayoutBasis, PayoutRouting } from '@payment-layer/flows-claim';
+import type { ClaimFlowSettings, PayoutBasis, PayoutRouting, PayoutWallet } from '@payment-layer/flows-claim';
 import type { PayoutRailName } from '@payment-layer/staging-db';
 
 const RAILS: readonly PayoutRailName[] = ['fineract', 'mojaloop'];
@@ -37,6 +37,12 @@ export const CLAIM_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA, 
       description:
         'JSON object of health facility code → rail (fineract or mojaloop), e.g. {"TED00001":"mojaloop"}. A payout routed to a rail this mediator has not configured waits (listed), never goes over another rail.',
     },
+    PAYOUT_WALLET_BY_FACILITY: {
+      type: 'string',
+      default: '{}',
+      description:
+        'JSON object of health facility code → Mojaloop party the Mojaloop rail pays, e.g. {"TED00001":{"idType":"MSISDN","idValue":"255712345678"}}.',
+    },
     PAYOUT_INTERVAL_MS: {
       type: 'integer',
       default: 5_000,
@@ -59,6 +65,7 @@ export interface ClaimEnv extends MediatorEnv, UpstreamEnv {
   PORT: number;
   PAYOUT_RAIL: PayoutRailName;
   PAYOUT_RAIL_BY_FACILITY: string;
+  PAYOUT_WALLET_BY_FACILITY: string;
   PAYOUT_INTERVAL_MS: number;
   PAYOUT_CONCURRENCY: number;
 }
@@ -84,7 +91,9 @@ export function loadClaimEnv(env: Record<string, string | undefined> = process.e
  * @returns the routing
  * @throws ConfigError naming PAYOUT_RAIL_BY_FACILITY when it is not a JSON object of code → fineract|mojaloop
  */
-export function payoutRouting(env: Pick<ClaimEnv, 'PAYOUT_RAIL' | 'PAYOUT_RAIL_BY_FACILITY'>): PayoutRouting {
+export function payoutRouting(
+  env: Pick<ClaimEnv, 'PAYOUT_RAIL' | 'PAYOUT_RAIL_BY_FACILITY' | 'PAYOUT_WALLET_BY_FACILITY'>,
+): PayoutRouting {
   let parsed: unknown;
   try {
     parsed = JSON.parse(env.PAYOUT_RAIL_BY_FACILITY);
@@ -103,7 +112,55 @@ export function payoutRouting(env: Pick<ClaimEnv, 'PAYOUT_RAIL' | 'PAYOUT_RAIL_B
     }
     railByFacility[code] = rail as PayoutRailName;
   }
-  return { defaultRail: env.PAYOUT_RAIL, railByFacility };
+  return {
+    defaultRail: env.PAYOUT_RAIL,
+    railByFacility,
+    walletByFacility: walletMap(env.PAYOUT_WALLET_BY_FACILITY),
+  };
+}
+
+const PARTY_ID_TYPES = [
+  'MSISDN',
+  'ACCOUNT_NO',
+  'EMAIL',
+  'PERSONAL_ID',
+  'BUSINESS',
+  'DEVICE',
+  'ACCOUNT_ID',
+  'IBAN',
+  'ALIAS',
+];
+
+function walletMap(raw: string): Record<string, PayoutWallet> {
+  const bad = (why: string): ConfigError =>
+    new ConfigError(
+      `PAYOUT_WALLET_BY_FACILITY must be a JSON object of facility code → {idType, idValue, idSubValue?}: ${why}`,
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw bad('not JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw bad('not an object');
+  }
+  const wallets: Record<string, PayoutWallet> = {};
+  for (const [code, w] of Object.entries(parsed as Record<string, unknown>)) {
+    const { idType, idValue, idSubValue } = (w ?? {}) as Record<string, unknown>;
+    if (typeof idType !== 'string' || !PARTY_ID_TYPES.includes(idType)) {
+      throw bad(`facility "${code}" has no valid idType`);
+    }
+    if (
+      typeof idValue !== 'string' ||
+      idValue.trim() === '' ||
+      (idSubValue !== undefined && typeof idSubValue !== 'string')
+    ) {
+      throw bad(`facility "${code}" needs a text idValue (and idSubValue, if any)`);
+    }
+    wallets[code] = { idType, idValue, ...(typeof idSubValue === 'string' ? { idSubValue } : {}) };
+  }
+  return wallets;
 }
 
 /** The operator config (OpenHIM console) of the claim mediator; keys match `mediator.json` configDefs. */

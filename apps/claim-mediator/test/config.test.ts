@@ -1,5 +1,5 @@
 import { ConfigError } from '@payment-layer/shared-errors';
-import { checkClaimConfig, loadClaimEnv, type ClaimRemoteConfig } from '../src/config';
+import { checkClaimConfig, loadClaimEnv, payoutRouting, type ClaimRemoteConfig } from '../src/config';
 import definition from '../mediator.json';
 
 const ENV = {
@@ -18,6 +18,16 @@ describe('claim mediator config', () => {
     expect(env).toMatchObject({ PAYOUT_RAIL: 'fineract', PAYOUT_RAIL_BY_FACILITY: '{}', PORT: 3004 });
   });
 
+  it('takes per-facility wallets for the Mojaloop rail', () => {
+    const env = loadClaimEnv({
+      ...ENV,
+      PAYOUT_WALLET_BY_FACILITY: '{"HF1":{"idType":"MSISDN","idValue":"255712345678"}}',
+    });
+    expect(payoutRouting(env).walletByFacility).toEqual({
+      HF1: { idType: 'MSISDN', idValue: '255712345678' },
+    });
+  });
+
   it('takes a per-facility rail map', () => {
     expect(() =>
       loadClaimEnv({ ...ENV, PAYOUT_RAIL_BY_FACILITY: '{"HF1":"mojaloop","HF2":"fineract"}' }),
@@ -30,6 +40,8 @@ describe('claim mediator config', () => {
     ['PAYOUT_RAIL_BY_FACILITY', '["mojaloop"]', /PAYOUT_RAIL_BY_FACILITY/],
     ['PAYOUT_RAIL_BY_FACILITY', '{"HF1":"paypal"}', /HF1/],
     ['PAYOUT_CONCURRENCY', '0', /PAYOUT_CONCURRENCY/],
+    ['PAYOUT_WALLET_BY_FACILITY', '{"HF1":{"idType":"PHONE","idValue":"1"}}', /HF1/],
+    ['PAYOUT_WALLET_BY_FACILITY', '{"HF1":{"idType":"MSISDN"}}', /idValue/],
   ])('refuses %s=%s at boot', (name, value, message) => {
     expect(() => loadClaimEnv({ ...ENV, [name]: value })).toThrow(message);
   });
