@@ -207,4 +207,37 @@ describe('ops CLI commands on a staging file', () => {
     expect(runCommand(repos, ['outbox'])).toContain('1 dead');
     expect(() => runCommand(repos, ['frobnicate'])).toThrow('usage:');
   });
+
+  it('lists unpaid payouts with their reason, and an operator retry makes a failed one due again', () => {
+    const { payout } = repos.payouts.recordPayout({
+      kind: 'claim',
+      sourceId: '8d0d7a3e-2f41-4c55-9a8e-1c2b3d4e5f62',
+      code: 'CLM0000001',
+      facilityId: '9e0d7a3e-2f41-4c55-9a8e-1c2b3d4e5f63',
+      facilityCode: 'HF001',
+      amount: '250.00',
+      currency: 'USD',
+      rail: 'fineract',
+    });
+    const [leased] = repos.payouts.claimDue({
+      now: new Date(),
+      limit: 1,
+      leaseMs: 1000,
+      rails: ['fineract'],
+    });
+    repos.payouts.finish(
+      { id: payout.id, attempt: leased!.attempts },
+      { state: 'failed', reason: 'Fineract refused the deposit' },
+    );
+    const text = runCommand(repos, ['payouts']);
+    expect(text).toContain('payouts (pending, in_flight, failed, needs_attention): 1');
+    expect(text).toMatch(
+      /claim:8d0d7a3e.* CLM0000001 250\.00 USD → facility HF001 over fineract: failed, 1 attempt\(s\) — Fineract refused the deposit/,
+    );
+    expect(runCommand(repos, ['payouts', '--state', 'paid'])).toContain(': 0');
+    expect(() => runCommand(repos, ['payouts', '--state', 'lost'])).toThrow(ValidationError);
+    expect(runCommand(repos, ['retry-payout', String(payout.id)])).toContain('is due again');
+    expect(repos.payouts.getById(payout.id)?.state).toBe('pending');
+    expect(() => runCommand(repos, ['retry-payout', String(payout.id)])).toThrow(/only failed or flagged/);
+  });
 });

@@ -9,9 +9,12 @@ import {
 } from '@payment-layer/flows-payment';
 import {
   OUTBOX_STATES,
+  PAYOUT_STATES,
   type LedgerInvoice,
   type OutboxEntry,
   type OutboxState,
+  type Payout,
+  type PayoutState,
   type ReceivedPayment,
   type StagingRepositories,
 } from '@payment-layer/staging-db';
@@ -244,6 +247,55 @@ export function reportCommand(
 }
 
 /**
+ * `payouts`: claim and bill payouts to health facilities — by default those not paid (pending, in flight, failed,
+ * needing attention), each with its rail, attempts and last reason.
+ *
+ * @param repos - staging repositories
+ * @param options - state filter
+ * @returns the lines and the rows
+ */
+export function payoutsCommand(
+  repos: StagingRepositories,
+  options: { readonly state?: string } = {},
+): CommandOutput<Payout[]> {
+  if (options.state !== undefined && !(PAYOUT_STATES as readonly string[]).includes(options.state)) {
+    throw new ValidationError(`--state must be one of ${PAYOUT_STATES.join(', ')}`);
+  }
+  const states: readonly PayoutState[] =
+    options.state !== undefined
+      ? [options.state as PayoutState]
+      : ['pending', 'in_flight', 'failed', 'needs_attention'];
+  const rows = repos.payouts.list({ state: states, limit: 10_000 });
+  const lines = [
+    `payouts (${states.join(', ')}): ${rows.length}`,
+    ...rows.map(
+      (p) =>
+        `  payout ${p.id} ${p.payoutKey} ${p.code} ${p.amount} ${p.currency} → facility ${p.facilityCode} over ${p.rail}: ` +
+        `${p.state}, ${p.attempts} attempt(s)${p.reference ? `, reference ${p.reference}` : ''}${p.lastError ? ` — ${p.lastError}` : ''}`,
+    ),
+  ];
+  return { text: lines.join('\n'), data: rows };
+}
+
+/**
+ * `retry-payout <id>`: puts a failed or flagged payout back in the queue; its rail reads back before it pays.
+ *
+ * @param repos - staging repositories
+ * @param id - payout id
+ * @returns the line and the row
+ */
+export function retryPayoutCommand(
+  repos: StagingRepositories,
+  id: string | undefined,
+): CommandOutput<Payout> {
+  if (id === undefined || !/^\d+$/.test(id)) {
+    throw new ValidationError('retry-payout needs the payout id');
+  }
+  const row = repos.payouts.retry(Number.parseInt(id, 10));
+  return { text: `payout ${row.id} ${row.payoutKey} is due again`, data: row };
+}
+
+/**
  * Parses `--name value` options.
  *
  * @param args - arguments after the command
@@ -281,6 +333,8 @@ export const USAGE = `usage: npx tsx tools/ops/src/cli.ts <command>
   outbox [--state pending|in_progress|done|dead]  outbox entries (default: not done)
   retry <outboxId>                            make an outbox entry due now
   report --from YYYY-MM-DD --to YYYY-MM-DD    reconciliation report of the ledger (to exclusive)
+  payouts [--state pending|in_flight|paid|failed|needs_attention]  claim payouts (default: not paid)
+  retry-payout <payoutId>                     put a failed or flagged payout back in the queue
 env: STAGING_DB_PATH (default data/payment-layer.sqlite)`;
 
 function staleOption(value: string | undefined): AttentionOptions {
@@ -315,6 +369,10 @@ export function runCommand(repos: StagingRepositories, argv: readonly string[]):
         ...(options.from !== undefined ? { from: options.from } : {}),
         ...(options.to !== undefined ? { to: options.to } : {}),
       }).text;
+    case 'payouts':
+      return payoutsCommand(repos, options.state !== undefined ? { state: options.state } : {}).text;
+    case 'retry-payout':
+      return retryPayoutCommand(repos, positional[0]).text;
     default:
       throw new ValidationError(USAGE);
   }
