@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { ROOT } from '../src/cli/stack';
 
-// Each start runs three mediator processes and the simulators, and the demo; on a loaded machine that takes a while.
+// Each start runs four mediator processes and the simulators, and the demo; on a loaded machine that takes a while.
 jest.setTimeout(600_000);
 const START_DEADLINE_MS = 180_000;
 
@@ -73,6 +73,10 @@ function expectDemoSucceeded(output: string): void {
   expect(output).toMatch(/POST \/fhir\/Patient \([0-9a-f-]+\) → 201: insuree created/);
   expect(output).toMatch(/POST \/sync\/insurees → 200/);
   expect(output).toMatch(/openIMIS: 1 PaymentNotice, invoice PAID, premiums recorded: 1/);
+  expect(output).toMatch(
+    /POST \/fhir\/ClaimResponse \S+ \([0-9a-f-]+\) → 201: claim \S+: [\d.]+ USD to facility \S+ over fineract paid/,
+  );
+  expect(output).toMatch(/Fineract: 1 deposit of [\d.]+ into savings account \d+/);
 }
 
 async function answers(port: number): Promise<boolean> {
@@ -129,7 +133,7 @@ describe('npm start, again and again, on one data directory', () => {
     const first = await start(dir);
     running.push(first);
     expectDemoSucceeded(first.output());
-    expect(first.mediatorPorts).toHaveLength(3);
+    expect(first.mediatorPorts).toHaveLength(4);
 
     // A second start on a data directory in use refuses before it starts anything.
     const intruder = spawn(
