@@ -329,15 +329,13 @@ describe('OpenImisClient searches and paging', () => {
   it('reads a next link naming another origin (a proxy rewrote Host) from the configured origin only', async () => {
     const h = harness();
     const pool = h.agent.get(ORIGIN);
-    pool
-      .intercept({ path: '/api/api_fhir_r4/Patient/', method: 'GET' })
-      .reply(
-        200,
-        searchsetBundle([patient('a')], {
-          next: 'http://backend:8000/api/api_fhir_r4/Patient/?page-offset=2',
-        }),
-        { headers: JSON_HEADERS },
-      );
+    pool.intercept({ path: '/api/api_fhir_r4/Patient/', method: 'GET' }).reply(
+      200,
+      searchsetBundle([patient('a')], {
+        next: 'http://backend:8000/api/api_fhir_r4/Patient/?page-offset=2',
+      }),
+      { headers: JSON_HEADERS },
+    );
     pool
       .intercept({ path: '/api/api_fhir_r4/Patient/?page-offset=2', method: 'GET' })
       .reply(200, searchsetBundle([patient('b')]), { headers: JSON_HEADERS });
