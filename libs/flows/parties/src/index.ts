@@ -1,0 +1,7 @@
+export * from './context';
+export * from './group';
+export * from './hash';
+export * from './identity';
+export * from './patient';
+export * from './quirks';
+export * from './savings';
