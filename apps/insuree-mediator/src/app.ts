@@ -1,7 +1,11 @@
 import { createMediatorApp, derivedSettings, requireMappings, worker } from '@payment-layer/flows-runtime';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { SAVINGS_STEP, runSavingsStep, type InsureeFlowContext } from '@payment-layer/flows-parties';
+import {
+  PARTY_MAPPINGS_DIR,
+  SAVINGS_STEP,
+  runSavingsStep,
+  type InsureeFlowContext,
+} from '@payment-layer/flows-parties';
 import { checkInsureeConfig, flowSettings, type InsureeEnv, type InsureeRemoteConfig } from './config';
 import definition from '../mediator.json';
 import { patientRoutes } from './routes/patient';
@@ -12,7 +16,7 @@ import { syncRoutes } from './routes/sync';
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
   readonly env: InsureeEnv;
-  /** Directory of the mapping documents (default: the app's `mappings/`). Deployments may override them. */
+  /** Directory of the mapping documents (default: the parties' `PARTY_MAPPINGS_DIR`). Deployments may override them. */
   readonly mappingsDir?: string;
   /** Log to stdout (default: the env's LOG_LEVEL); tests pass 'silent'. */
   readonly logLevel?: string;
@@ -38,7 +42,7 @@ declare module 'fastify' {
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { env } = options;
-  const mappings = requireMappings(options.mappingsDir ?? join(__dirname, '..', 'mappings'), [
+  const mappings = requireMappings(options.mappingsDir ?? PARTY_MAPPINGS_DIR, [
     'patient-to-client',
     'group-to-group',
   ]);
