@@ -1,4 +1,10 @@
-import { createMediatorApp, derivedSettings, requireMappings, worker } from '@payment-layer/flows-runtime';
+import {
+  createMediatorApp,
+  type MediatorLogOptions,
+  derivedSettings,
+  requireMappings,
+  worker,
+} from '@payment-layer/flows-runtime';
 import type { FastifyInstance } from 'fastify';
 import {
   PARTY_MAPPINGS_DIR,
@@ -14,14 +20,10 @@ import { bundleRoutes } from './routes/bundle';
 import { syncRoutes } from './routes/sync';
 
 /** Options of {@link buildApp}. */
-export interface BuildAppOptions {
+export interface BuildAppOptions extends MediatorLogOptions {
   readonly env: InsureeEnv;
   /** Directory of the mapping documents (default: the parties' `PARTY_MAPPINGS_DIR`). Deployments may override them. */
   readonly mappingsDir?: string;
-  /** Log to stdout (default: the env's LOG_LEVEL); tests pass 'silent'. */
-  readonly logLevel?: string;
-  /** Where log lines go (default stdout); tests read them to prove nothing secret or personal is logged. */
-  readonly logStream?: NodeJS.WritableStream;
   /** Start the outbox worker (default true). */
   readonly outboxWorker?: boolean;
 }
@@ -51,8 +53,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     env,
     configCheck: checkInsureeConfig,
     fhirTypes: ['Patient', 'Group', 'Bundle'],
-    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
-    ...(options.logStream ? { logStream: options.logStream } : {}),
+    logLevel: options.logLevel,
+    logStream: options.logStream,
   });
 
   const context: InsureeFlowContext = {

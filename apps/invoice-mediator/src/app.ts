@@ -1,4 +1,9 @@
-import { createMediatorApp, derivedSettings, requireMappings } from '@payment-layer/flows-runtime';
+import {
+  createMediatorApp,
+  type MediatorLogOptions,
+  derivedSettings,
+  requireMappings,
+} from '@payment-layer/flows-runtime';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { InsureeFlowContext } from '@payment-layer/flows-parties';
@@ -15,16 +20,12 @@ import { invoiceRoutes } from './routes/invoice';
 import { syncRoutes } from './routes/sync';
 
 /** Options of {@link buildApp}. */
-export interface BuildAppOptions {
+export interface BuildAppOptions extends MediatorLogOptions {
   readonly env: InvoiceEnv;
   /** Directory of the invoice mapping documents (default: the app's `mappings/`). */
   readonly mappingsDir?: string;
   /** Directory of the recipient mapping documents (default: the app's `recipient-mappings/`). */
   readonly recipientMappingsDir?: string;
-  /** Log to stdout (default: the env's LOG_LEVEL); tests pass 'silent'. */
-  readonly logLevel?: string;
-  /** Where log lines go (default stdout); tests read them to prove nothing secret or personal is logged. */
-  readonly logStream?: NodeJS.WritableStream;
 }
 
 declare module 'fastify' {
@@ -55,8 +56,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     env,
     configCheck: checkInvoiceConfig,
     fhirTypes: ['Invoice', 'Patient', 'Organization', 'Bundle'],
-    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
-    ...(options.logStream ? { logStream: options.logStream } : {}),
+    logLevel: options.logLevel,
+    logStream: options.logStream,
   });
 
   const config = (): InvoiceRemoteConfig => app.mediator.config.value as InvoiceRemoteConfig;

@@ -1,4 +1,9 @@
-import { createMediatorApp, derivedSettings, worker } from '@payment-layer/flows-runtime';
+import {
+  createMediatorApp,
+  type MediatorLogOptions,
+  derivedSettings,
+  worker,
+} from '@payment-layer/flows-runtime';
 import type { FastifyInstance } from 'fastify';
 import {
   catchUpFineractPayments,
@@ -20,12 +25,8 @@ import { reconciliationRoutes } from './routes/reconciliation';
 import { reconcileRoutes } from './routes/reconcile';
 
 /** Options of {@link buildApp}. */
-export interface BuildAppOptions {
+export interface BuildAppOptions extends MediatorLogOptions {
   readonly env: PaymentEnv;
-  /** Log to stdout (default: the env's LOG_LEVEL); tests pass 'silent'. */
-  readonly logLevel?: string;
-  /** Where log lines go (default stdout); tests read them to prove nothing secret or personal is logged. */
-  readonly logStream?: NodeJS.WritableStream;
   /** Start the outbox worker (default true); tests run `runDuePaymentSteps(app.payment)` themselves. */
   readonly outboxWorker?: boolean;
   /** Source of "now" for the flow (tests move it forward to make retries due). */
@@ -53,8 +54,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     env,
     configCheck: checkPaymentConfig,
     fhirTypes: ['PaymentNotice', 'PaymentReconciliation'],
-    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
-    ...(options.logStream ? { logStream: options.logStream } : {}),
+    logLevel: options.logLevel,
+    logStream: options.logStream,
   });
 
   const context: PaymentFlowContext = {

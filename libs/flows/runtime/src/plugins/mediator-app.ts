@@ -13,8 +13,16 @@ import { audit } from './audit';
 import { staging } from './staging';
 import { upstreams } from './upstreams';
 
+/** Logging options every app's `buildApp` takes (its options interface extends this one). */
+export interface MediatorLogOptions {
+  /** Log level (default: the env's LOG_LEVEL); tests pass 'silent'. */
+  readonly logLevel?: string | undefined;
+  /** Where log lines go (default stdout); tests read them to prove nothing secret or personal is logged. */
+  readonly logStream?: NodeJS.WritableStream | undefined;
+}
+
 /** Options of {@link createMediatorApp}. */
-export interface MediatorAppOptions<C extends Record<string, unknown>> {
+export interface MediatorAppOptions<C extends Record<string, unknown>> extends MediatorLogOptions {
   /** The app's committed `mediator.json`. */
   readonly definition: unknown;
   /** Validated environment (the kit's and the upstreams'). */
@@ -25,10 +33,6 @@ export interface MediatorAppOptions<C extends Record<string, unknown>> {
   readonly fhirTypes: readonly string[];
   /** Which upstream clients the app uses (default: both). */
   readonly upstreams?: { readonly fineract?: boolean; readonly openimis?: boolean };
-  /** Log level (default: the env's LOG_LEVEL); tests pass 'silent'. */
-  readonly logLevel?: string;
-  /** Where log lines go (default stdout); tests read them to prove nothing secret or personal is logged. */
-  readonly logStream?: NodeJS.WritableStream;
 }
 
 /**
