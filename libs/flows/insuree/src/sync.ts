@@ -152,15 +152,28 @@ async function syncType<T extends Patient | Group>(
     chunk = [];
   };
 
-  for await (const item of sync) {
-    chunk.push({ resource: item.resource as T, key: item.key });
-    if (chunk.length >= chunkSize) {
-      await flush();
-      if (options.signal?.aborted || (options.limit !== undefined && processed >= options.limit)) {
-        stoppedEarly = true;
-        break;
+  try {
+    for await (const item of sync) {
+      chunk.push({ resource: item.resource as T, key: item.key });
+      if (chunk.length >= chunkSize) {
+        await flush();
+        if (options.signal?.aborted || (options.limit !== undefined && processed >= options.limit)) {
+          stoppedEarly = true;
+          break;
+        }
       }
     }
+  } catch (err) {
+    // The walk itself failed (openIMIS down, a page it cannot serve): what follows is not synced, so the run is
+    // recorded as failed with its reason for `ops attention`, not only logged.
+    ctx.repos.cursors.recordRun(type, {
+      startedAt,
+      finishedAt: new Date(),
+      outcome: 'failed',
+      processed,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    throw err;
   }
   if (!stoppedEarly) {
     await flush();
