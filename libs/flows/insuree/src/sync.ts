@@ -1,9 +1,13 @@
 import type { Group, Patient } from 'fhir/r4';
 import type { SyncCursor } from '@payment-layer/fhir-openimis-client';
 import { isDuplicateError, withDates } from '@payment-layer/mifos-fineract-client';
-import type { InsureeFlowContext } from './context';
-import { upsertGroup } from './group';
-import { preparePatient, upsertPreparedPatient, type UpsertOutcome } from './patient';
+import {
+  preparePatient,
+  upsertGroup,
+  upsertPreparedPatient,
+  type InsureeFlowContext,
+  type UpsertOutcome,
+} from '@payment-layer/flows-parties';
 
 /** Counts of one resource type in a sync run. */
 export interface SyncCounts {
