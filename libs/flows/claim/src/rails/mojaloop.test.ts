@@ -353,6 +353,12 @@ describe('mojaloopRail against the SDK and Fineract simulators', () => {
     expect(received()).toBe('150.50');
   });
 
+  it('a payout in another currency than the float is refused before any transfer', async () => {
+    const ins = instruction({ currency: 'TZS' });
+    expect(await pay(ins)).toMatchObject({ status: 'failed', compensated: false });
+    expect(sdk.postCount).toBe(0);
+  });
+
   it('insufficient float: Fineract refuses the withdrawal, the quote is rejected, nothing moves', async () => {
     const ins = instruction({ amount: '2000000' });
     const result = await pay(ins);

@@ -226,13 +226,26 @@ export function mojaloopRail(options: MojaloopRailOptions): PayoutRail {
       issues: [{ message: 'not a positive integer', location: 'floatSavingsAccountId' }],
     });
   }
+  // The float's currency is read once per rail (an account's currency never changes); a failed read is retried.
+  let floatCurrency: Promise<string | undefined> | undefined;
+  const currencyOfFloat = (): Promise<string | undefined> => {
+    floatCurrency ??= o.fineract.getSavingsAccount(o.floatSavingsAccountId).then(
+      (a) => a.currency?.code,
+      (err: unknown) => {
+        floatCurrency = undefined;
+        throw err;
+      },
+    );
+    return floatCurrency;
+  };
   return {
     name: 'mojaloop',
-    pay: (instruction, ctx) => new Payout(o, instruction, ctx).run(),
+    pay: (instruction, ctx) => new Payout({ ...o, currencyOfFloat }, instruction, ctx).run(),
   };
 }
 
-type Options = MojaloopRailOptions & typeof DEFAULTS;
+type Options = MojaloopRailOptions &
+  typeof DEFAULTS & { readonly currencyOfFloat: () => Promise<string | undefined> };
 
 /** One call of `pay`: walks the stages from the saved progress until a result. */
 class Payout {
@@ -358,6 +371,20 @@ class Payout {
       return this.finish({
         status: 'failed',
         reason: `facility ${this.ins.facility.code} has no Mojaloop wallet`,
+        compensated: false,
+      });
+    }
+    let floatCurrency: string | undefined;
+    try {
+      floatCurrency = await this.o.currencyOfFloat();
+    } catch (err) {
+      return this.pending(`cannot read the float account: ${describe(err)}`);
+    }
+    if (floatCurrency !== amount.currency) {
+      // No implicit FX (payments.md §7.7): the float pays only in its own currency.
+      return this.finish({
+        status: 'failed',
+        reason: `the payout is in ${amount.currency}, the float account in ${floatCurrency ?? 'no known currency'}`,
         compensated: false,
       });
     }
