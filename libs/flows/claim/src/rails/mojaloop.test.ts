@@ -359,6 +359,19 @@ describe('mojaloopRail against the SDK and Fineract simulators', () => {
     expect(sdk.postCount).toBe(0);
   });
 
+  it('a payout whose amount changes after the transfer started is held for an operator, its progress kept', async () => {
+    const ins = instruction();
+    store.crashOn = { stage: 'withdrawn', kept: true };
+    await expect(pay(ins)).rejects.toThrow(Crash);
+    const saved = JSON.stringify(store.progress);
+    const result = await pay({ ...ins, amount: '200.00' });
+    expect(result).toMatchObject({ status: 'pending' });
+    expect((result as { reason: string }).reason).toMatch(/changed/);
+    expect(JSON.stringify(store.progress)).toBe(saved);
+    expect(await pay(ins)).toMatchObject({ status: 'paid' });
+    expect(floatTransactions(ins.code)).toHaveLength(1);
+  });
+
   it('insufficient float: Fineract refuses the withdrawal, the quote is rejected, nothing moves', async () => {
     const ins = instruction({ amount: '2000000' });
     const result = await pay(ins);

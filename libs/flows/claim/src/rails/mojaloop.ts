@@ -94,6 +94,8 @@ export interface MojaloopPayoutProgress {
   readonly stage: MojaloopPayoutStage;
   /** Our id of the payout at the SDK: the payout key, the same for every POST of this payout. */
   readonly homeTransactionId: string;
+  /** The approved amount the rail started with (canonical); a payout that changes afterwards is not paid. */
+  readonly approved?: { readonly amount: string; readonly currency: string };
   /** `POST /transfers` sent so far (each one may have created a transfer at the SDK). */
   readonly posts: number;
   /** The SDK's id of the live transfer. */
@@ -269,18 +271,26 @@ class Payout {
 
   async run(): Promise<RailResult> {
     if (this.ctx.progress !== null && mojaloopProgress(this.ctx.progress) === undefined) {
-      // Never overwrite another rail's record of money it may have moved.
-      return {
-        status: 'pending',
-        reason: 'the payout carries progress of another rail: an operator must decide',
-        retryAfterMs: this.o.attentionRetryAfterMs,
-      };
+      return this.unchanged('the payout carries progress of another rail: an operator must decide');
     }
     let amount: Money;
     try {
       amount = parseAmount(this.ins.amount, this.ins.currency, 'amount');
     } catch (err) {
+      if (this.p.stage !== 'new') {
+        return this.unchanged(`the payout's amount is no longer valid: ${describe(err)}`);
+      }
       return this.finish({ status: 'failed', reason: describe(err), compensated: false });
+    }
+    const started = this.p.approved;
+    if (
+      this.p.homeTransactionId !== this.ins.payoutKey ||
+      (started !== undefined && (started.amount !== amount.amount || started.currency !== amount.currency))
+    ) {
+      return this.unchanged(
+        `the payout changed after the rail started it (${started?.amount ?? '?'} ${started?.currency ?? '?'} → ` +
+          `${amount.amount} ${amount.currency}): an operator must decide`,
+      );
     }
     for (;;) {
       if (this.p.stage !== 'done' && this.ctx.signal?.aborted) {
@@ -346,6 +356,12 @@ class Payout {
     return result;
   }
 
+  /** Waits for an operator without saving: the saved progress is the only record of money that may have moved. */
+  private unchanged(reason: string): RailResult {
+    this.ctx.log.error({ payoutKey: this.ins.payoutKey, reason }, 'payout needs attention');
+    return { status: 'pending', reason, retryAfterMs: this.o.attentionRetryAfterMs };
+  }
+
   private attention(reason: string, extra: Partial<MojaloopPayoutProgress> = {}): RailResult {
     this.save({ stage: 'attention', reason, ...extra });
     this.ctx.log.error(
@@ -395,7 +411,11 @@ class Payout {
         compensated: false,
       });
     }
-    this.save({ stage: 'posting', posts: this.p.posts + 1 });
+    this.save({
+      stage: 'posting',
+      posts: this.p.posts + 1,
+      approved: { amount: amount.amount, currency: amount.currency },
+    });
     let state: TransferState;
     try {
       state = await this.o.mojaloop.postTransfer({
