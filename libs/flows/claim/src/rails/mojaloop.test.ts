@@ -224,6 +224,20 @@ describe('mojaloopRail against the SDK and Fineract simulators', () => {
     expect(sdk.postCount).toBe(1);
   });
 
+  it('500 3204 on acceptQuote is not taken as final: nothing is refunded until a query confirms the abort', async () => {
+    const ins = instruction();
+    sdk.faults.failNext('transfer', '3204', 'Party not found');
+    sdk.faults.queryTimeout();
+    const first = await pay(ins);
+    expect(first).toMatchObject({ status: 'pending' });
+    expect(floatTransactions(`refund-${ins.code}`)).toHaveLength(0);
+    expect(floatBalance()).toBe(minus(FLOAT_START, '150.50'));
+    expect(await pay(ins)).toMatchObject({ status: 'failed', compensated: true });
+    expect(floatTransactions(`refund-${ins.code}`)).toHaveLength(1);
+    expect(floatBalance()).toBe(parseAmount(FLOAT_START, 'USD').amount);
+    expect(sdk.postCount).toBe(1);
+  });
+
   it('a prepare the switch expires (504, then ABORTED on query) is refunded; a crash mid-refund refunds once', async () => {
     const ins = instruction();
     sdk.faults.timeoutBeforeCommit();
