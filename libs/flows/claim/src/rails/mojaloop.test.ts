@@ -126,7 +126,7 @@ describe('mojaloopRail against the SDK and Fineract simulators', () => {
     });
     mojaloop = new MojaloopClient({
       baseUrl: sdk.url,
-      timeouts: { requestMs: 1_000, commitMs: 500, queryMs: 1_000 },
+      timeouts: { requestMs: 3_000, commitMs: 1_000, queryMs: 3_000 },
     });
     const today = clock.toISOString().slice(0, 10);
     const scheme = await fineract.createClient(
