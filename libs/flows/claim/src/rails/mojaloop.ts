@@ -219,7 +219,7 @@ function fineractDate(now: Date): string {
  *
  * @param options - clients, float account, payer party, limits
  * @returns the rail
- * @see ../../../../../docs/decisions/0017-mojaloop-payer-rail.md
+ * @see ../../../../../docs/decisions/0018-mojaloop-payer-rail.md
  */
 export function mojaloopRail(options: MojaloopRailOptions): PayoutRail {
   const o = { ...DEFAULTS, ...options };
