@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'flows-claim',
+  preset: '../../../jest.preset.cjs',
+  rootDir: __dirname,
+};
