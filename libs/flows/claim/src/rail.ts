@@ -1,13 +1,20 @@
 import type { FastifyBaseLogger } from 'fastify';
-export interface PayoutWallet { readonly idType: string; readonly idValue: string; readonly idSubValue?: string; }
+export interface PayoutWallet {
+  readonly idType: string;
+  readonly idValue: string;
+  readonly idSubValue?: string;
+}
 export interface PayoutInstruction {
-  readonly payoutKey: string;   // 'claim:<uuid>' | 'bill:<uuid>', stable
-  readonly code: string;        // claim or bill code (receipt number / note)
-  readonly amount: string;      // decimal string > 0, the approved amount
-  readonly currency: string;    // ISO 4217
+  readonly payoutKey: string; // 'claim:<uuid>' | 'bill:<uuid>', stable
+  readonly code: string; // claim or bill code (receipt number / note)
+  readonly amount: string; // decimal string > 0, the approved amount
+  readonly currency: string; // ISO 4217
   readonly facility: {
-    readonly id: string; readonly code: string; readonly name?: string;
-    readonly fineractSavingsAccountId?: number; readonly wallet?: PayoutWallet;
+    readonly id: string;
+    readonly code: string;
+    readonly name?: string;
+    readonly fineractSavingsAccountId?: number;
+    readonly wallet?: PayoutWallet;
   };
 }
 export interface RailContext {
