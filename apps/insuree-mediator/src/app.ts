@@ -1,21 +1,17 @@
 import {
-  auditRecorder,
+  createMediatorApp,
+  type MediatorLogOptions,
   derivedSettings,
-  createFineractClient,
-  createOpenImisClient,
-  openStaging,
+  requireMappings,
+  worker,
 } from '@payment-layer/flows-runtime';
-import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import {
-  kitSettingsFromEnv,
-  mediatorKit,
-  mediatorServerOptions,
-  type MediatorDefinition,
-} from '@payment-layer/openhim-mediator';
-import { loadMappingDir } from '@payment-layer/mapping-dsl';
-import { precompileFhirValidators } from '@payment-layer/fhir-util';
-import { SAVINGS_STEP, runSavingsStep, type InsureeFlowContext } from '@payment-layer/flows-insuree';
+  PARTY_MAPPINGS_DIR,
+  SAVINGS_STEP,
+  runSavingsStep,
+  type InsureeFlowContext,
+} from '@payment-layer/flows-parties';
 import { checkInsureeConfig, flowSettings, type InsureeEnv, type InsureeRemoteConfig } from './config';
 import definition from '../mediator.json';
 import { patientRoutes } from './routes/patient';
@@ -24,14 +20,10 @@ import { bundleRoutes } from './routes/bundle';
 import { syncRoutes } from './routes/sync';
 
 /** Options of {@link buildApp}. */
-export interface BuildAppOptions {
+export interface BuildAppOptions extends MediatorLogOptions {
   readonly env: InsureeEnv;
-  /** Directory of the mapping documents (default: the app's `mappings/`). Deployments may override them. */
+  /** Directory of the mapping documents (default: the parties' `PARTY_MAPPINGS_DIR`). Deployments may override them. */
   readonly mappingsDir?: string;
-  /** Log to stdout (default: the env's LOG_LEVEL); tests pass 'silent'. */
-  readonly logLevel?: string;
-  /** Where log lines go (default stdout); tests read them to prove nothing secret or personal is logged. */
-  readonly logStream?: NodeJS.WritableStream;
   /** Start the outbox worker (default true). */
   readonly outboxWorker?: boolean;
 }
@@ -43,63 +35,37 @@ declare module 'fastify' {
 }
 
 /**
- * Builds the insuree mediator: the OpenHIM kit, the staging store, the openIMIS and Fineract clients, the
- * mapping documents, the routes and the outbox worker. Never listens (main.ts does).
+ * Builds the insuree mediator on the flows runtime's base (OpenHIM kit, staging store, audit, openIMIS and
+ * Fineract clients): the mapping documents, the flow context, the routes and the outbox worker. Never listens
+ * (main.ts does).
  *
  * @param options - validated environment and overrides
  * @returns the Fastify instance, ready to `listen` or `inject`
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { env } = options;
-  const kit = kitSettingsFromEnv(env);
-  const app = Fastify({
-    ...mediatorServerOptions({
-      ...kit.server,
-      logLevel: options.logLevel ?? env.LOG_LEVEL,
-      pretty: process.stdout.isTTY,
-      ...(options.logStream ? { stream: options.logStream } : {}),
-    }),
-    ...(kit.https ? { https: kit.https } : {}),
+  const mappings = requireMappings(options.mappingsDir ?? PARTY_MAPPINGS_DIR, [
+    'patient-to-client',
+    'group-to-group',
+  ]);
+  const app = await createMediatorApp<InsureeRemoteConfig>({
+    definition,
+    env,
+    configCheck: checkInsureeConfig,
+    fhirTypes: ['Patient', 'Group', 'Bundle'],
+    logLevel: options.logLevel,
+    logStream: options.logStream,
   });
-
-  // Fail at boot, not on the first request: compile the FHIR validators and the mapping documents now.
-  precompileFhirValidators(['Patient', 'Group', 'Bundle']);
-  const mappings = loadMappingDir(options.mappingsDir ?? join(__dirname, '..', 'mappings'));
-  const patientToClient = mappings.get('patient-to-client');
-  const groupToGroup = mappings.get('group-to-group');
-  if (!patientToClient || !groupToGroup) {
-    throw new Error('mapping documents patient-to-client and group-to-group are required');
-  }
-
-  const { db, repos } = openStaging(env);
-  const audit = auditRecorder(repos, app.log);
-
-  await app.register(mediatorKit, {
-    definition: definition as MediatorDefinition,
-    endpoint: kit.endpoint,
-    openhim: kit.openhim,
-    auth: kit.auth,
-    configCheck: (c) => {
-      checkInsureeConfig(c as InsureeRemoteConfig);
-    },
-    onAudit: audit,
-  });
-
-  const fineract = createFineractClient(env);
-  const openimis = createOpenImisClient(env);
 
   const context: InsureeFlowContext = {
-    fineract,
-    openimis,
-    repos,
-    mappings: { patientToClient, groupToGroup },
+    fineract: app.fineract,
+    openimis: app.openimis,
+    repos: app.staging.repos,
+    mappings: { patientToClient: mappings['patient-to-client'], groupToGroup: mappings['group-to-group'] },
     settings: derivedSettings(() => app.mediator.config.value as InsureeRemoteConfig, flowSettings),
     log: app.log,
   };
   app.decorate('insuree', context);
-  app.mediator.addReadinessCheck('staging', () => {
-    db.sqlite.prepare('select 1').get();
-  });
 
   await app.register(patientRoutes);
   await app.register(groupRoutes);
@@ -107,39 +73,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(syncRoutes);
 
   // Steps that could not finish during a request (a savings account Fineract refused for now) are retried here.
-  let timer: NodeJS.Timeout | undefined;
-  let running = false;
-  const drainOutbox = async (): Promise<void> => {
-    if (running) {
-      return;
-    }
-    running = true;
-    try {
-      for (const entry of repos.outbox.claimDue({
+  await app.register(worker, {
+    name: 'outbox',
+    intervalMs: env.OUTBOX_INTERVAL_MS,
+    enabled: options.outboxWorker !== false,
+    run: async () => {
+      const due = context.repos.outbox.claimDue({
         now: new Date(),
         limit: 20,
         leaseMs: 60_000,
         kinds: [SAVINGS_STEP],
-      })) {
+      });
+      for (const entry of due) {
         await runSavingsStep(context, entry);
       }
-    } catch (err) {
-      app.log.error({ err }, 'outbox run failed');
-    } finally {
-      running = false;
-    }
-  };
-  if (options.outboxWorker !== false) {
-    app.addHook('onReady', async () => {
-      timer = setInterval(() => void drainOutbox(), env.OUTBOX_INTERVAL_MS);
-      timer.unref();
-    });
-  }
-  app.addHook('onClose', async () => {
-    clearInterval(timer);
-    await Promise.all([fineract.close(), openimis.close()]);
-    audit.flush();
-    db.close();
+    },
   });
   return app;
 }

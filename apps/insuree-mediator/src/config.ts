@@ -7,7 +7,7 @@ import {
   type EnvSchema,
   type MediatorEnv,
 } from '@payment-layer/openhim-mediator';
-import type { InsureeFlowSettings } from '@payment-layer/flows-insuree';
+import type { InsureeFlowSettings } from '@payment-layer/flows-parties';
 
 /** Environment variables of the insuree mediator (on top of the kit's). */
 export const INSUREE_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA, UPSTREAM_ENV_SCHEMA, {

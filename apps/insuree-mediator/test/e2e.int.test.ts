@@ -40,7 +40,7 @@ describe('insuree mediator end to end through the OpenHIM core simulator', () =>
     });
 
   it('registers its mediator and the three channels', () => {
-    expect(h.core!.getMediator(URN)?.version).toBe('1.0.0');
+    expect(h.core!.getMediator(URN)?.version).toBe('1.1.0');
     const names = h.core!.listChannels().map((c) => c.name);
     expect(names).toEqual(
       expect.arrayContaining([

@@ -14,8 +14,9 @@ import {
 } from '@payment-layer/mapping-dsl';
 import { FINERACT_PARAMETER_WHITELISTS, FINERACT_REQUIRED_PARAMETERS } from '@payment-layer/sandbox';
 import { ConfigError, ValidationError } from '@payment-layer/shared-errors';
+import { PARTY_MAPPINGS_DIR } from '@payment-layer/flows-parties';
 
-const MAPPINGS = join(__dirname, '..', 'mappings');
+const MAPPINGS = PARTY_MAPPINGS_DIR;
 const FIXTURES = join(__dirname, 'fixtures');
 const config = { officeId: 1, today: '2024-05-17', genderIds: { male: 22, female: 23 } };
 
@@ -136,9 +137,9 @@ describe('insuree mapping documents', () => {
     }
   });
 
-  it('has an up-to-date generated fields mapping document (docs/mappings/insuree-mediator.md)', () => {
+  it('has an up-to-date generated fields mapping document (docs/mappings/flows-parties.md)', () => {
     const root = join(__dirname, '..', '..', '..');
-    const page = 'docs/mappings/insuree-mediator.md';
+    const page = 'docs/mappings/flows-parties.md';
     const expected = renderWorkspaceMappingDocs(root).get(page);
     expect(expected).toBeDefined();
     if (readFileSync(join(root, page), 'utf8') !== expected) {

@@ -1,21 +1,12 @@
 import {
-  auditRecorder,
+  createMediatorApp,
+  type MediatorLogOptions,
   derivedSettings,
-  createFineractClient,
-  createOpenImisClient,
-  openStaging,
+  requireMappings,
 } from '@payment-layer/flows-runtime';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
-import {
-  kitSettingsFromEnv,
-  mediatorKit,
-  mediatorServerOptions,
-  type MediatorDefinition,
-} from '@payment-layer/openhim-mediator';
-import { loadMappingDir, type CompiledMapping } from '@payment-layer/mapping-dsl';
-import { precompileFhirValidators } from '@payment-layer/fhir-util';
-import type { InsureeFlowContext } from '@payment-layer/flows-insuree';
+import type { FastifyInstance } from 'fastify';
+import type { InsureeFlowContext } from '@payment-layer/flows-parties';
 import type { InvoiceFlowContext } from '@payment-layer/flows-invoice';
 import {
   checkInvoiceConfig,
@@ -29,16 +20,12 @@ import { invoiceRoutes } from './routes/invoice';
 import { syncRoutes } from './routes/sync';
 
 /** Options of {@link buildApp}. */
-export interface BuildAppOptions {
+export interface BuildAppOptions extends MediatorLogOptions {
   readonly env: InvoiceEnv;
   /** Directory of the invoice mapping documents (default: the app's `mappings/`). */
   readonly mappingsDir?: string;
   /** Directory of the recipient mapping documents (default: the app's `recipient-mappings/`). */
   readonly recipientMappingsDir?: string;
-  /** Log to stdout (default: the env's LOG_LEVEL); tests pass 'silent'. */
-  readonly logLevel?: string;
-  /** Where log lines go (default stdout); tests read them to prove nothing secret or personal is logged. */
-  readonly logStream?: NodeJS.WritableStream;
 }
 
 declare module 'fastify' {
@@ -48,66 +35,42 @@ declare module 'fastify' {
 }
 
 /**
- * Builds the invoice mediator: the OpenHIM kit, the staging store (shared with the payment mediator), the
- * openIMIS and Fineract clients, the mapping documents and the routes. Never listens (main.ts does).
+ * Builds the invoice mediator on the flows runtime's base (OpenHIM kit, staging store shared with the payment
+ * mediator, audit, openIMIS and Fineract clients): the mapping documents, the flow context and the routes. Never
+ * listens (main.ts does).
  *
  * @param options - validated environment and overrides
  * @returns the Fastify instance, ready to `listen` or `inject`
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { env } = options;
-  const kit = kitSettingsFromEnv(env);
-  const app = Fastify({
-    ...mediatorServerOptions({
-      ...kit.server,
-      logLevel: options.logLevel ?? env.LOG_LEVEL,
-      pretty: process.stdout.isTTY,
-      ...(options.logStream ? { stream: options.logStream } : {}),
-    }),
-    ...(kit.https ? { https: kit.https } : {}),
-  });
-
-  // Fail at boot, not on the first request: compile the FHIR validators and the mapping documents now.
-  precompileFhirValidators(['Invoice', 'Patient', 'Organization', 'Bundle']);
-  const mappings = loadMappingDir(options.mappingsDir ?? join(__dirname, '..', 'mappings'));
-  const recipients = loadMappingDir(
+  const mappings = requireMappings(options.mappingsDir ?? join(__dirname, '..', 'mappings'), [
+    'invoice-to-client-charge',
+  ]);
+  const recipients = requireMappings(
     options.recipientMappingsDir ?? join(__dirname, '..', 'recipient-mappings'),
+    ['patient-to-client', 'group-to-group', 'organization-to-entity-client'],
   );
-  const required = (m: Map<string, CompiledMapping>, id: string): CompiledMapping => {
-    const found = m.get(id);
-    if (!found) {
-      throw new Error(`mapping document ${id} is required`);
-    }
-    return found;
-  };
-  const invoiceToClientCharge = required(mappings, 'invoice-to-client-charge');
-  const patientToClient = required(recipients, 'patient-to-client');
-  const groupToGroup = required(recipients, 'group-to-group');
-  const organizationToClient = required(recipients, 'organization-to-entity-client');
-
-  const { db, repos } = openStaging(env);
-  const audit = auditRecorder(repos, app.log);
-
-  await app.register(mediatorKit, {
-    definition: definition as MediatorDefinition,
-    endpoint: kit.endpoint,
-    openhim: kit.openhim,
-    auth: kit.auth,
-    configCheck: (c) => {
-      checkInvoiceConfig(c as InvoiceRemoteConfig);
-    },
-    onAudit: audit,
+  const app = await createMediatorApp<InvoiceRemoteConfig>({
+    definition,
+    env,
+    configCheck: checkInvoiceConfig,
+    fhirTypes: ['Invoice', 'Patient', 'Organization', 'Bundle'],
+    logLevel: options.logLevel,
+    logStream: options.logStream,
   });
-
-  const fineract = createFineractClient(env);
-  const openimis = createOpenImisClient(env);
 
   const config = (): InvoiceRemoteConfig => app.mediator.config.value as InvoiceRemoteConfig;
+  const { fineract, openimis } = app;
+  const { repos } = app.staging;
   const insuree: InsureeFlowContext = {
     fineract,
     openimis,
     repos,
-    mappings: { patientToClient, groupToGroup },
+    mappings: {
+      patientToClient: recipients['patient-to-client'],
+      groupToGroup: recipients['group-to-group'],
+    },
     settings: derivedSettings(config, insureeSettingsFor),
     log: app.log,
   };
@@ -116,22 +79,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     openimis,
     repos,
     insuree,
-    mappings: { invoiceToClientCharge, organizationToClient },
+    mappings: {
+      invoiceToClientCharge: mappings['invoice-to-client-charge'],
+      organizationToClient: recipients['organization-to-entity-client'],
+    },
     settings: derivedSettings(config, invoiceFlowSettings),
     log: app.log,
   };
   app.decorate('invoice', context);
-  app.mediator.addReadinessCheck('staging', () => {
-    db.sqlite.prepare('select 1').get();
-  });
 
   await app.register(invoiceRoutes);
   await app.register(syncRoutes);
-
-  app.addHook('onClose', async () => {
-    await Promise.all([fineract.close(), openimis.close()]);
-    audit.flush();
-    db.close();
-  });
   return app;
 }

@@ -8,7 +8,7 @@ import {
   type EnvSchema,
   type MediatorEnv,
 } from '@payment-layer/openhim-mediator';
-import type { InsureeFlowSettings } from '@payment-layer/flows-insuree';
+import type { InsureeFlowSettings } from '@payment-layer/flows-parties';
 import type { BillsHandledBy, InvoiceFlowSettings } from '@payment-layer/flows-invoice';
 
 /** Environment variables of the invoice mediator (on top of the kit's). */

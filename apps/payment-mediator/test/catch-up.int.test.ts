@@ -76,6 +76,78 @@ describe('hooks lost while the payment mediator is down', () => {
     expect(h.openimis.store.paymentNotices()).toHaveLength(1);
   }, 60_000);
 
+  it("finds a savings deposit naming the invoice on the recipient's linked account: one payment, the hook a duplicate", async () => {
+    h = await startHarness({ families: 2, env: { FINERACT_CATCH_UP_INTERVAL_MS: '200' } });
+    const url = await h.listen();
+    const port = Number(new URL(url).port);
+    const inv = await h.seedInvoice(0);
+    const today = new Date().toISOString().slice(0, 10);
+    const saver = await h.fineractClient.createClient(
+      {
+        officeId: 1,
+        legalFormId: 1,
+        firstname: 'Saver',
+        lastname: 'Down',
+        active: true,
+        activationDate: today,
+        externalId: 'saver-down',
+        savingsProductId: 1,
+      },
+      { operationKey: 'client:saver-down' },
+    );
+    const savingsId = Number(
+      (await h.fineractClient.getClient(Number(saver.clientId ?? saver.resourceId))).savingsAccountId,
+    );
+    h.repos.links.upsertLink({
+      openimisType: 'Patient',
+      openimisId: inv.ledger.recipientId,
+      fineractType: 'savingsAccount',
+      fineractId: savingsId,
+    });
+    // A deposit that names no invoice is the saver's own: the catch-up leaves it alone.
+    await h.fineractClient.depositToSavingsAccount(
+      savingsId,
+      { transactionDate: today, transactionAmount: '3.00', paymentTypeId: 2, receiptNumber: 'pocket-money' },
+      { operationKey: 'deposit:saver-down-0' },
+    );
+    await h.fineract.hooksIdle();
+    const before = h.repos.ledger.listPayments().length;
+
+    await h.restart();
+    await h.fineractClient.depositToSavingsAccount(
+      savingsId,
+      { transactionDate: today, transactionAmount: inv.amount, paymentTypeId: 2, receiptNumber: inv.code },
+      { operationKey: 'deposit:saver-down-1' },
+    );
+    await h.fineract.hooksIdle();
+    const lost = h.fineract.hookDeliveries.filter((d) => d.entityName === 'SAVINGSACCOUNT').at(-1);
+    expect(lost?.status).toBeUndefined();
+
+    await h.listen(port);
+    await waitFor('the catch-up to record the deposit', () =>
+      h.repos.ledger.listPayments().some((p) => p.invoiceId === inv.ledger.id),
+    );
+    await h.drain();
+    const paid = h.repos.ledger.listPayments().filter((p) => p.invoiceId === inv.ledger.id);
+    expect(paid).toHaveLength(1);
+    expect(paid[0]).toMatchObject({ source: 'fineract-savings', state: 'matched', amount: inv.amount });
+    expect(h.repos.ledger.listPayments()).toHaveLength(before + 1);
+    expect(h.openimis.store.paymentNotices().filter((n) => n.subjectId === inv.uuid)).toHaveLength(1);
+
+    const replay = await h.app.inject({
+      method: 'POST',
+      url: HOOK_PATH,
+      headers: { ...lost!.headers, 'content-type': 'application/json' },
+      payload: lost!.body,
+    });
+    expect(replay.statusCode).toBe(200);
+    expect(replay.json()).toMatchObject({
+      issue: [{ diagnostics: expect.stringContaining('already recorded') }],
+    });
+    expect(await catchUpFineractPayments(h.app.payment)).toMatchObject({ recorded: 0 });
+    expect(h.repos.ledger.listPayments()).toHaveLength(before + 1);
+  }, 60_000);
+
   it('flags the invoices whose charges show money that no unrecorded transaction can be given to', async () => {
     h = await startHarness({ families: 2 });
     // No hook registered: Fineract tells the mediator nothing.

@@ -1,6 +1,6 @@
 /**
  * Mapping throughput: the Patient → Fineract client mapping as compiled by the mapping DSL
- * (apps/insuree-mediator/mappings/patient-to-client.mapping.json) against the same mapping written in JSONata
+ * (libs/flows/parties/mappings/patient-to-client.mapping.json) against the same mapping written in JSONata
  * (expression compiled once, evaluated per input). Same 1,000 distinct Patients, same run, warm-up first, and
  * both outputs compared for every input before any number is reported.
  *
@@ -15,7 +15,7 @@ import jsonata from 'jsonata';
 import { loadMappingFile } from '@payment-layer/mapping-dsl';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const MAPPING = join(ROOT, 'apps', 'insuree-mediator', 'mappings', 'patient-to-client.mapping.json');
+const MAPPING = join(ROOT, 'libs', 'flows', 'parties', 'mappings', 'patient-to-client.mapping.json');
 const FIXTURE = join(ROOT, 'apps', 'insuree-mediator', 'test', 'fixtures', 'patient-member.fhir.json');
 const RESULTS = join(__dirname, '..', 'results', 'mapping.md');
 const INPUTS = 1000;

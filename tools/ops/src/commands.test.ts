@@ -173,6 +173,24 @@ describe('ops CLI commands on a staging file', () => {
     expect(() => runCommand(repos, ['attention', '--stale-after-min', 'soon'])).toThrow(ValidationError);
   });
 
+  it('attention lists a sync whose last run failed, with its reason, and drops it once a run succeeds', () => {
+    expect(attentionCommand(repos).data.syncs).toEqual([]);
+    const startedAt = new Date();
+    repos.cursors.recordRun('Invoice:invoice', {
+      startedAt,
+      finishedAt: new Date(),
+      outcome: 'failed',
+      processed: 100,
+      error: 'openIMIS answered 502',
+    });
+    const out = attentionCommand(repos);
+    expect(out.data.syncs.map((c) => c.resourceType)).toEqual(['Invoice:invoice']);
+    expect(out.text).toContain('syncs whose last run failed: 1');
+    expect(out.text).toMatch(/sync Invoice:invoice failed at .*, 100 processed: openIMIS answered 502/);
+    repos.cursors.recordRun('Invoice:invoice', { startedAt, finishedAt: new Date(), outcome: 'succeeded' });
+    expect(attentionCommand(repos).data.syncs).toEqual([]);
+  });
+
   it('outbox --state dead lists the dead entry; a bad state is refused', () => {
     const out = outboxCommand(repos, { state: 'dead' });
     expect(out.data).toHaveLength(1);

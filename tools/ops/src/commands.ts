@@ -17,6 +17,7 @@ import {
   type PayoutState,
   type ReceivedPayment,
   type StagingRepositories,
+  type SyncCursor,
 } from '@payment-layer/staging-db';
 
 /** What a command prints, plus the data for callers and tests. */
@@ -85,6 +86,7 @@ export function attentionCommand(
   dead: OutboxEntry[];
   unknown: OutboxEntry[];
   stale: LedgerInvoice[];
+  syncs: SyncCursor[];
 }> {
   const now = options.now ?? new Date();
   const staleAfterMs = options.staleAfterMs ?? STALE_AFTER_MS;
@@ -133,6 +135,11 @@ export function attentionCommand(
     .sort((a, b) => a - b)
     .map((id) => repos.ledger.getInvoiceById(id))
     .filter((i): i is LedgerInvoice => i !== undefined && MONEY_RECORDED.includes(i.state));
+  // A sync whose last run failed leaves everything after its failure point unprocessed (not charged, not
+  // linked) until a run succeeds: nothing in the ledger shows it, so the cursor's run record is listed.
+  const syncs = repos.cursors
+    .listCursors()
+    .filter((c) => c.lastRunOutcome === 'failed' || c.lastRunOutcome === 'partial');
   const staleMin = Math.round(staleAfterMs / 60_000);
   const lines = [
     `invoices needing attention: ${invoices.length}`,
@@ -162,8 +169,14 @@ export function attentionCommand(
             : '; no payment step queued'),
       );
     }),
+    `syncs whose last run failed: ${syncs.length}`,
+    ...syncs.map(
+      (c) =>
+        `  sync ${c.resourceType} ${c.lastRunOutcome ?? ''} at ${c.lastRunFinishedAt ?? c.lastRunStartedAt ?? '?'}` +
+        `, ${c.lastRunProcessed ?? 0} processed: ${c.lastRunError ?? 'some resources failed (see the run log)'}`,
+    ),
   ];
-  return { text: lines.join('\n'), data: { invoices, payments, dead, unknown, stale } };
+  return { text: lines.join('\n'), data: { invoices, payments, dead, unknown, stale, syncs } };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ValidationError } from '@payment-layer/shared-errors';
-import { processBundle, upsertGroup } from '@payment-layer/flows-insuree';
+import { processBundle } from '@payment-layer/flows-insuree';
+import { upsertGroup } from '@payment-layer/flows-parties';
 import { bundleResult, groupResult } from './results';
 
 /** `POST /fhir/Group`, `PUT /fhir/Group/:id` (one family), and a Bundle posted to the Group endpoint. */

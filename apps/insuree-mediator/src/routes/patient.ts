@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ValidationError } from '@payment-layer/shared-errors';
-import { processBundle, upsertPatient } from '@payment-layer/flows-insuree';
+import { processBundle } from '@payment-layer/flows-insuree';
+import { upsertPatient } from '@payment-layer/flows-parties';
 import { bundleResult, patientResult } from './results';
 
 /** `POST /fhir/Patient`, `PUT /fhir/Patient/:id` (one insuree), and a Bundle posted to the Patient endpoint. */

@@ -1,9 +1,6 @@
 import type { MediatorResult } from '@payment-layer/openhim-mediator';
-import type {
-  BundleProcessingResult,
-  GroupUpsertResult,
-  PatientUpsertResult,
-} from '@payment-layer/flows-insuree';
+import type { BundleProcessingResult } from '@payment-layer/flows-insuree';
+import type { GroupUpsertResult, PatientUpsertResult } from '@payment-layer/flows-parties';
 
 const informational = (text: string): object => ({
   resourceType: 'OperationOutcome',

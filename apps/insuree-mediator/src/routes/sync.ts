@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { singleRunHandler } from '@payment-layer/flows-runtime';
 import { syncInsurees, type SyncReport } from '@payment-layer/flows-insuree';
 
 /**
@@ -6,33 +7,14 @@ import { syncInsurees, type SyncReport } from '@payment-layer/flows-insuree';
  * with GET). One run at a time: a trigger while a run is going answers at once that it was skipped.
  */
 export async function syncRoutes(app: FastifyInstance): Promise<void> {
-  let running: Promise<SyncReport> | undefined;
-  const abort = new AbortController();
-  app.addHook('onClose', async () => {
-    abort.abort();
-    await running?.catch(() => undefined);
-  });
-
-  const handler = async (_request: unknown, reply: FastifyReply): Promise<FastifyReply> => {
-    if (running) {
-      return reply.sendResult({
-        httpStatus: 200,
-        body: {
-          resourceType: 'OperationOutcome',
-          issue: [
-            { severity: 'information', code: 'informational', diagnostics: 'a sync is already running' },
-          ],
-        },
-        properties: { skipped: 'a sync is already running' },
-      });
-    }
-    running = syncInsurees(app.insuree, { signal: abort.signal });
-    try {
-      const r = await running;
+  const handler = singleRunHandler(app, {
+    busy: 'a sync is already running',
+    run: (_request, signal) => syncInsurees(app.insuree, { signal }),
+    answer: (r) => {
       const failed = r.patients.failed + r.groups.failed;
       const text = `patients: ${r.patients.created} created, ${r.patients.updated} updated, ${r.patients.unchanged} unchanged, ${r.patients.failed} failed; groups: ${r.groups.created} created, ${r.groups.updated} updated, ${r.groups.unchanged} unchanged, ${r.groups.failed} failed`;
       app.log.info({ ...flatten(r), durationMs: r.durationMs }, 'insuree sync finished');
-      return await reply.sendResult({
+      return {
         httpStatus: 200,
         body: {
           resourceType: 'OperationOutcome',
@@ -47,11 +29,9 @@ export async function syncRoutes(app: FastifyInstance): Promise<void> {
         },
         ...(failed > 0 ? { status: 'Completed with error(s)' as const } : {}),
         properties: { ...flatten(r), complete: r.complete, durationMs: r.durationMs },
-      });
-    } finally {
-      running = undefined;
-    }
-  };
+      };
+    },
+  });
   app.post('/sync/insurees', handler);
   app.get('/sync/insurees', handler);
 }

@@ -1,38 +1,20 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { syncInvoices, type InvoiceSyncReport } from '@payment-layer/flows-invoice';
+import type { FastifyInstance } from 'fastify';
+import { singleRunHandler } from '@payment-layer/flows-runtime';
+import { syncInvoices } from '@payment-layer/flows-invoice';
 
 /**
  * `POST|GET /sync/invoices`: pull the contribution invoices changed in openIMIS since the last run (OpenHIM's
  * polling channel calls it with GET). One run at a time: a trigger while a run is going answers at once.
  */
 export async function syncRoutes(app: FastifyInstance): Promise<void> {
-  let running: Promise<InvoiceSyncReport> | undefined;
-  const abort = new AbortController();
-  app.addHook('onClose', async () => {
-    abort.abort();
-    await running?.catch(() => undefined);
-  });
-
-  const handler = async (_request: unknown, reply: FastifyReply): Promise<FastifyReply> => {
-    if (running) {
-      return reply.sendResult({
-        httpStatus: 200,
-        body: {
-          resourceType: 'OperationOutcome',
-          issue: [
-            { severity: 'information', code: 'informational', diagnostics: 'a sync is already running' },
-          ],
-        },
-        properties: { skipped: 'a sync is already running' },
-      });
-    }
-    running = syncInvoices(app.invoice, { signal: abort.signal });
-    try {
-      const r = await running;
+  const handler = singleRunHandler(app, {
+    busy: 'a sync is already running',
+    run: (_request, signal) => syncInvoices(app.invoice, { signal }),
+    answer: (r) => {
       const { charged, unchanged, skipped, flagged, failed } = r.counts;
       const text = `invoices: ${charged} charged, ${unchanged} unchanged, ${skipped} skipped, ${flagged} flagged for an operator, ${failed} failed`;
       const problems = failed + flagged;
-      return await reply.sendResult({
+      return {
         httpStatus: 200,
         body: {
           resourceType: 'OperationOutcome',
@@ -55,11 +37,9 @@ export async function syncRoutes(app: FastifyInstance): Promise<void> {
           complete: r.complete,
           durationMs: r.durationMs,
         },
-      });
-    } finally {
-      running = undefined;
-    }
-  };
+      };
+    },
+  });
   // A sync applies charges by the operator config: it waits for it like the invoice routes.
   app.post('/sync/invoices', { config: { needsConfig: true } }, handler);
   app.get('/sync/invoices', { config: { needsConfig: true } }, handler);

@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { reconcile, type ReconcileReport } from '@payment-layer/flows-payment';
+import type { FastifyInstance } from 'fastify';
+import { singleRunHandler } from '@payment-layer/flows-runtime';
+import { reconcile } from '@payment-layer/flows-payment';
 
 const DAY_MS = 86_400_000;
 
@@ -8,37 +9,19 @@ const DAY_MS = 86_400_000;
  * reconciliation run; the default period is the last 7 days up to tomorrow. One run at a time.
  */
 export async function reconcileRoutes(app: FastifyInstance): Promise<void> {
-  let running: Promise<ReconcileReport> | undefined;
-  app.addHook('onClose', async () => {
-    await running?.catch(() => undefined);
-  });
-  const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    if (running) {
-      return reply.sendResult({
-        httpStatus: 200,
-        body: {
-          resourceType: 'OperationOutcome',
-          issue: [
-            {
-              severity: 'information',
-              code: 'informational',
-              diagnostics: 'a reconciliation is already running',
-            },
-          ],
-        },
-        properties: { skipped: 'a reconciliation is already running' },
-      });
-    }
-    const q = (request.query ?? {}) as Record<string, unknown>;
-    const now = app.payment.now ? app.payment.now() : new Date();
-    // A bound given in any other shape (repeated, empty) is checked and refused, never replaced by the default.
-    const from = q.from ?? new Date(now.getTime() - 7 * DAY_MS).toISOString().slice(0, 10);
-    const to = q.to ?? new Date(now.getTime() + DAY_MS).toISOString().slice(0, 10);
-    running = reconcile(app.payment, { from, to } as { from: string; to: string });
-    try {
-      const r = await running;
+  const handler = singleRunHandler(app, {
+    busy: 'a reconciliation is already running',
+    run: (request) => {
+      const q = (request.query ?? {}) as Record<string, unknown>;
+      const now = app.payment.now ? app.payment.now() : new Date();
+      // A bound given in any other shape (repeated, empty) is checked and refused, never replaced by the default.
+      const from = q.from ?? new Date(now.getTime() - 7 * DAY_MS).toISOString().slice(0, 10);
+      const to = q.to ?? new Date(now.getTime() + DAY_MS).toISOString().slice(0, 10);
+      return reconcile(app.payment, { from, to } as { from: string; to: string });
+    },
+    answer: (r) => {
       const open = r.discrepancies.filter((d) => !d.repaired);
-      return await reply.sendResult({
+      return {
         httpStatus: 200,
         body: {
           resourceType: 'OperationOutcome',
@@ -67,11 +50,9 @@ export async function reconcileRoutes(app: FastifyInstance): Promise<void> {
           'payments.needs_attention': r.payments.needs_attention,
           'payments.ignored': r.payments.ignored,
         },
-      });
-    } finally {
-      running = undefined;
-    }
-  };
+      };
+    },
+  });
   app.post('/sync/reconcile', handler);
   app.get('/sync/reconcile', handler);
 }

@@ -326,25 +326,43 @@ describe('OpenImisClient searches and paging', () => {
     await h.agent.close();
   });
 
-  it('refuses to follow a next link to another origin', async () => {
+  it('reads a next link naming another origin (a proxy rewrote Host) from the configured origin only', async () => {
+    const h = harness();
+    const pool = h.agent.get(ORIGIN);
+    pool.intercept({ path: '/api/api_fhir_r4/Patient/', method: 'GET' }).reply(
+      200,
+      searchsetBundle([patient('a')], {
+        next: 'http://backend:8000/api/api_fhir_r4/Patient/?page-offset=2',
+      }),
+      { headers: JSON_HEADERS },
+    );
+    pool
+      .intercept({ path: '/api/api_fhir_r4/Patient/?page-offset=2', method: 'GET' })
+      .reply(200, searchsetBundle([patient('b')]), { headers: JSON_HEADERS });
+    const ids: (string | undefined)[] = [];
+    for await (const p of h.client.searchAll('Patient')) {
+      ids.push(p.id);
+    }
+    expect(ids).toEqual(['a', 'b']);
+    h.agent.assertNoPendingInterceptors();
+    await h.agent.close();
+  });
+
+  it('refuses a next link outside the FHIR API', async () => {
     const h = harness();
     h.agent
       .get(ORIGIN)
       .intercept({ path: '/api/api_fhir_r4/Patient/', method: 'GET' })
-      .reply(
-        200,
-        searchsetBundle([patient('a')], { next: 'https://evil.test/api/api_fhir_r4/Patient/?page-offset=2' }),
-        {
-          headers: JSON_HEADERS,
-        },
-      );
+      .reply(200, searchsetBundle([patient('a')], { next: 'https://evil.test/admin/?page-offset=2' }), {
+        headers: JSON_HEADERS,
+      });
     const ids: (string | undefined)[] = [];
     const run = async (): Promise<void> => {
       for await (const p of h.client.searchAll('Patient')) {
         ids.push(p.id);
       }
     };
-    await expect(run()).rejects.toThrow(/paging link points to https:\/\/evil\.test/);
+    await expect(run()).rejects.toThrow(/paging link leaves the FHIR API/);
     expect(ids).toEqual(['a']);
     await h.agent.close();
   });

@@ -210,7 +210,8 @@ export class OpenImisClient {
   }
 
   /**
-   * Every page of a search, following `next` links (decoded from their `quote_plus` form; same origin only).
+   * Every page of a search, following `next` links (decoded from their `quote_plus` form; always
+   * read from the configured origin, whatever origin the link names).
    *
    * @param type - FHIR resource type
    * @param params - search parameters of the first page
@@ -223,25 +224,27 @@ export class OpenImisClient {
     let page = await this.search(type, params);
     const visited = new Set<string>();
     yield page;
-    const ours = new URL(this.fhirBaseUrl).origin;
+    const base = new URL(this.fhirBaseUrl);
     while (page.next !== undefined) {
-      const next = page.next;
-      const url = URL.canParse(next) ? new URL(next) : undefined;
-      if (!url) {
+      const link = URL.canParse(page.next) ? new URL(page.next) : undefined;
+      if (!link) {
         throw new UpstreamError('openimis', 'openIMIS paging link is not a URL');
       }
-      if (url.origin !== ours) {
-        // Never send the JWT elsewhere. A proxy that rewrites scheme or host breaks this: fix its forwarded headers.
+      if (!link.pathname.startsWith(base.pathname)) {
         throw new UpstreamError(
           'openimis',
-          `openIMIS paging link points to ${url.origin}, not the configured ${ours}`,
+          `openIMIS paging link leaves the FHIR API (${link.pathname}, not under ${base.pathname})`,
         );
       }
+      // openIMIS builds links from the Host header it received; behind a proxy that rewrites Host (nginx's default)
+      // they name an internal origin. The page is always read from the configured origin: the JWT never goes
+      // anywhere else, and paging works through proxies.
+      const url = new URL(`${link.pathname}${link.search}`, base.origin);
       if (visited.has(url.href)) {
         throw new UpstreamError('openimis', `openIMIS paging loops back to ${url.search}`);
       }
       visited.add(url.href);
-      page = await this.fetchPage(type, { method: 'GET', path: next, name: `openIMIS search ${type}` });
+      page = await this.fetchPage(type, { method: 'GET', path: url.href, name: `openIMIS search ${type}` });
       yield page;
     }
   }

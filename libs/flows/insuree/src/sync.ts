@@ -1,9 +1,13 @@
 import type { Group, Patient } from 'fhir/r4';
 import type { SyncCursor } from '@payment-layer/fhir-openimis-client';
 import { isDuplicateError, withDates } from '@payment-layer/mifos-fineract-client';
-import type { InsureeFlowContext } from './context';
-import { upsertGroup } from './group';
-import { preparePatient, upsertPreparedPatient, type UpsertOutcome } from './patient';
+import {
+  preparePatient,
+  upsertGroup,
+  upsertPreparedPatient,
+  type InsureeFlowContext,
+  type UpsertOutcome,
+} from '@payment-layer/flows-parties';
 
 /** Counts of one resource type in a sync run. */
 export interface SyncCounts {
@@ -148,15 +152,28 @@ async function syncType<T extends Patient | Group>(
     chunk = [];
   };
 
-  for await (const item of sync) {
-    chunk.push({ resource: item.resource as T, key: item.key });
-    if (chunk.length >= chunkSize) {
-      await flush();
-      if (options.signal?.aborted || (options.limit !== undefined && processed >= options.limit)) {
-        stoppedEarly = true;
-        break;
+  try {
+    for await (const item of sync) {
+      chunk.push({ resource: item.resource as T, key: item.key });
+      if (chunk.length >= chunkSize) {
+        await flush();
+        if (options.signal?.aborted || (options.limit !== undefined && processed >= options.limit)) {
+          stoppedEarly = true;
+          break;
+        }
       }
     }
+  } catch (err) {
+    // The walk itself failed (openIMIS down, a page it cannot serve): what follows is not synced, so the run is
+    // recorded as failed with its reason for `ops attention`, not only logged.
+    ctx.repos.cursors.recordRun(type, {
+      startedAt,
+      finishedAt: new Date(),
+      outcome: 'failed',
+      processed,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    throw err;
   }
   if (!stoppedEarly) {
     await flush();

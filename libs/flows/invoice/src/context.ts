@@ -2,7 +2,7 @@ import type { FineractClient } from '@payment-layer/mifos-fineract-client';
 import type { OpenImisClient } from '@payment-layer/fhir-openimis-client';
 import type { StagingRepositories } from '@payment-layer/staging-db';
 import type { CompiledMapping } from '@payment-layer/mapping-dsl';
-import type { FlowLogger, InsureeFlowContext } from '@payment-layer/flows-insuree';
+import type { FlowLogger, InsureeFlowContext } from '@payment-layer/flows-parties';
 
 /** Who turns openIMIS bills (claim batches, commissions, fees) into payables. */
 export type BillsHandledBy = 'invoice' | 'claim';

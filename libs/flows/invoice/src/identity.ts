@@ -5,7 +5,7 @@ import {
   withOpenImisUuid,
   type OpenImisIdentity,
 } from '@payment-layer/fhir-util';
-import { resolveOpenImisUuid } from '@payment-layer/flows-insuree';
+import { resolveOpenImisUuid } from '@payment-layer/flows-parties';
 import { OPENIMIS_IDENTIFIER_TYPE, OPENIMIS_IDENTIFIER_TYPE_SYSTEM } from '@payment-layer/fhir-types';
 import type { InvoiceFlowContext } from './context';
 

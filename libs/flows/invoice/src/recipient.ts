@@ -5,7 +5,7 @@ import {
   type ClientCreateRequest,
   type ClientData,
 } from '@payment-layer/mifos-fineract-client';
-import { resolveOpenImisUuid, upsertPatient } from '@payment-layer/flows-insuree';
+import { resolveOpenImisUuid, upsertPatient } from '@payment-layer/flows-parties';
 import { MappingError, NotFoundError, ValidationError } from '@payment-layer/shared-errors';
 import type { InvoiceFlowContext } from './context';
 

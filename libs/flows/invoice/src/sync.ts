@@ -68,40 +68,47 @@ export async function syncInvoices(
   let blocked = false;
   let processed = 0;
   let stoppedEarly = false;
-  for await (const item of sync) {
-    try {
-      const r = await processInvoice(ctx, item.resource);
-      counts[r.outcome]++;
-    } catch (err) {
-      if (isSetAside(ctx, item.resource, err)) {
-        // Recorded in the ledger for an operator: pulling it again cannot help, so it does not hold the cursor.
-        counts.flagged++;
-      } else {
-        counts.failed++;
-        blocked = true;
+  try {
+    for await (const item of sync) {
+      try {
+        const r = await processInvoice(ctx, item.resource);
+        counts[r.outcome]++;
+      } catch (err) {
+        if (isSetAside(ctx, item.resource, err)) {
+          // Recorded in the ledger for an operator: pulling it again cannot help, so it does not hold the cursor.
+          counts.flagged++;
+        } else {
+          counts.failed++;
+          blocked = true;
+        }
+        if (failures.length < MAX_REPORTED_FAILURES) {
+          failures.push({
+            id: String(item.resource.id),
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
       }
-      if (failures.length < MAX_REPORTED_FAILURES) {
-        failures.push({
-          id: String(item.resource.id),
-          error: err instanceof Error ? err.message : String(err),
+      // Advance only through the unbroken run of successes: everything after a failure is pulled again next time.
+      if (!blocked) {
+        // Appends this invoice's key: the window's key list is never rewritten while walking.
+        const { since, walkStartedAt } = sync.window;
+        ctx.repos.cursors.extendSyncWindow(INVOICE_SYNC_CURSOR, {
+          cursorValue: since ?? null,
+          walkStartedAt: walkStartedAt ?? null,
+          addedKeys: [item.key],
         });
       }
+      processed++;
+      if (options.signal?.aborted || (options.limit !== undefined && processed >= options.limit)) {
+        stoppedEarly = true;
+        break;
+      }
     }
-    // Advance only through the unbroken run of successes: everything after a failure is pulled again next time.
-    if (!blocked) {
-      // Appends this invoice's key: the window's key list is never rewritten while walking.
-      const { since, walkStartedAt } = sync.window;
-      ctx.repos.cursors.extendSyncWindow(INVOICE_SYNC_CURSOR, {
-        cursorValue: since ?? null,
-        walkStartedAt: walkStartedAt ?? null,
-        addedKeys: [item.key],
-      });
-    }
-    processed++;
-    if (options.signal?.aborted || (options.limit !== undefined && processed >= options.limit)) {
-      stoppedEarly = true;
-      break;
-    }
+  } catch (err) {
+    // The walk itself failed (openIMIS down, a page it cannot serve): the invoices after this point are not
+    // charged, so the run is recorded as failed with its reason for `ops attention`, not only logged.
+    recordFailedRun(ctx, started, processed, err);
+    throw err;
   }
   if (!stoppedEarly && !blocked && sync.complete) {
     saveCursor(ctx, sync.cursor);
@@ -119,6 +126,16 @@ export async function syncInvoices(
     failures,
     durationMs: Date.now() - started.getTime(),
   };
+}
+
+function recordFailedRun(ctx: InvoiceFlowContext, started: Date, processed: number, err: unknown): void {
+  ctx.repos.cursors.recordRun(INVOICE_SYNC_CURSOR, {
+    startedAt: started,
+    finishedAt: new Date(),
+    outcome: 'failed',
+    processed,
+    error: err instanceof Error ? err.message : String(err),
+  });
 }
 
 function isSetAside(ctx: InvoiceFlowContext, resource: { id?: string }, err: unknown): boolean {

@@ -1,15 +1,19 @@
 import { Decimal } from 'decimal.js';
 import { ConflictError } from '@payment-layer/shared-errors';
-import type { ClientTransactionData } from '@payment-layer/mifos-fineract-client';
+import type { ClientTransactionData, SavingsTransactionData } from '@payment-layer/mifos-fineract-client';
 import type { LedgerInvoice } from '@payment-layer/staging-db';
 import type { PaymentFlowContext } from './context';
+import { findInvoiceByCode } from './invoice-code';
 import { recordIncomingPayment } from './record';
 
 /** What one catch-up run did. */
 export interface CatchUpReport {
   /** Open invoices whose Fineract charge was read. */
   readonly checked: number;
-  /** Charge payments found in Fineract without a ledger payment, now recorded (as a hook would have). */
+  /**
+   * Payments found in Fineract without a ledger payment, now recorded (as a hook would have): charge payments, and
+   * deposits into the recipients' linked savings accounts whose receipt names an open invoice.
+   */
   readonly recorded: number;
   /** Invoices whose charge shows more money than the ledger and the Fineract transactions can explain (flagged). */
   readonly unexplained: number;
@@ -44,6 +48,28 @@ export function catchUpRequestText(clientChargeId: number, transactionId: string
     transactionId,
     amount: new Decimal(amount).toFixed(),
   });
+}
+
+/**
+ * The request text a savings deposit found by the catch-up is recorded with (see {@link catchUpRequestText}).
+ *
+ * @param savingsId - Fineract savings account id
+ * @param transactionId - Fineract savings transaction id
+ * @param amount - the deposit amount (decimal string)
+ * @returns canonical text
+ */
+export function catchUpSavingsRequestText(savingsId: number, transactionId: string, amount: string): string {
+  return JSON.stringify({
+    catchUp: 'fineract-savings',
+    savingsId,
+    transactionId,
+    amount: new Decimal(amount).toFixed(),
+  });
+}
+
+function isDeposit(tx: SavingsTransactionData): boolean {
+  const type = tx.transactionType;
+  return tx.reversed !== true && (type?.deposit === true || (type?.code ?? '').endsWith('deposit'));
 }
 
 function isChargePayment(tx: ClientTransactionData): boolean {
@@ -207,10 +233,75 @@ export async function catchUpFineractPayments(
       ctx.log.error({ ledgerInvoiceId: o.invoice.id }, 'unexplained Fineract charge payment');
     }
   }
+  recorded += await catchUpSavingsDeposits(ctx, page);
   return {
     checked: invoices.length,
     recorded,
     unexplained,
     afterId: page.length < limit ? 0 : (page[page.length - 1]?.id ?? 0),
   };
+}
+
+/**
+ * Deposits whose hook never arrived, on the savings accounts linked to the recipients of open invoices: a deposit
+ * not in the ledger whose receipt number (or note) is the code of an open invoice is recorded through the hook's
+ * exactly-once path (source `fineract-savings`, keyed by the Fineract transaction id). Deposits naming no open
+ * invoice are the saver's own business and are left alone; each account is read once per run.
+ */
+async function catchUpSavingsDeposits(
+  ctx: PaymentFlowContext,
+  invoices: readonly LedgerInvoice[],
+): Promise<number> {
+  const accounts = new Set<number>();
+  for (const invoice of invoices) {
+    for (const link of ctx.repos.links.listByOpenimis(invoice.recipientType, invoice.recipientId)) {
+      if (link.fineractType === 'savingsAccount') {
+        accounts.add(link.fineractId);
+      }
+    }
+  }
+  let recorded = 0;
+  for (const savingsId of accounts) {
+    const account = await ctx.fineract.getSavingsAccount(savingsId, { withTransactions: true });
+    const deposits = (account.transactions ?? []).filter(isDeposit).sort((a, b) => a.id - b.id);
+    for (const tx of deposits) {
+      if (ctx.repos.ledger.getPaymentBySource('fineract-savings', String(tx.id)) !== undefined) {
+        continue;
+      }
+      const note = (tx as { readonly note?: string }).note;
+      const invoice = findInvoiceByCode(ctx, tx.paymentDetailData?.receiptNumber, note);
+      if (invoice === undefined || !(OPEN_STATES as readonly string[]).includes(invoice.state)) {
+        continue;
+      }
+      const amount = new Decimal(tx.amount ?? '0');
+      if (!amount.greaterThan(0)) {
+        continue;
+      }
+      try {
+        const outcome = recordIncomingPayment(ctx, {
+          source: 'fineract-savings',
+          sourceTxnId: String(tx.id),
+          invoice,
+          amount: amount.toFixed(),
+          currency: undefined,
+          payerRef: `fineract-savings:${savingsId}`,
+          reference: invoice.code,
+          requestText: catchUpSavingsRequestText(savingsId, String(tx.id), amount.toFixed()),
+        });
+        if (outcome.outcome !== 'duplicate') {
+          recorded += 1;
+          ctx.log.warn(
+            { ledgerInvoiceId: invoice.id, fineractSavingsId: savingsId, fineractTransactionId: tx.id },
+            'savings deposit without hook recorded by the Fineract catch-up',
+          );
+        }
+      } catch (err) {
+        // The hook arrived meanwhile and recorded it: the same payment, nothing to do.
+        if (!(err instanceof ConflictError)) {
+          throw err;
+        }
+      }
+    }
+  }
+  return recorded;
 }

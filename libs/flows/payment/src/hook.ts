@@ -8,8 +8,8 @@ import {
   type HookDeliveryInput,
   type SavingsTransactionDelivery,
 } from '@payment-layer/mifos-fineract-client';
-import type { LedgerInvoice } from '@payment-layer/staging-db';
-import { catchUpRequestText } from './catch-up';
+import { catchUpRequestText, catchUpSavingsRequestText } from './catch-up';
+import { findInvoiceByCode } from './invoice-code';
 import type { PaymentFlowContext } from './context';
 import { recordIncomingPayment, requestHash, type IncomingPayment, type PaymentOutcome } from './record';
 
@@ -23,9 +23,6 @@ export interface HookOutcome extends PaymentOutcome {
 
 /** Events whose failures are recorded (as `ignored`); failures of any other event are refused like the event. */
 const MONEY_EVENTS = new Set(['CLIENTCHARGE/PAY', 'SAVINGSACCOUNT/DEPOSIT', 'SAVINGSACCOUNT/WITHDRAWAL']);
-
-/** At most this many words of a deposit note are looked up as invoice codes. */
-const MAX_NOTE_TOKENS = 20;
 
 /**
  * Handles one Fineract web-hook delivery. Hooks are sent once, unsigned, and never retried, so everything that
@@ -108,6 +105,7 @@ function savingsPayment(
     payerRef: `fineract-savings:${d.savingsId}`,
     reference: d.receiptNumber ?? d.note ?? null,
     requestText,
+    sameAsRequestText: catchUpSavingsRequestText(d.savingsId, String(d.transactionId), d.amount),
   };
   if (d.kind === 'savingsWithdrawal') {
     return { ...base, invoice: undefined, ignoreReason: 'savings withdrawal: not a contribution payment' };
@@ -147,37 +145,6 @@ function failurePayment(d: FailureDelivery, event: string, requestText: string):
     requestText,
     ignoreReason: `failed ${event} (${d.statusCode ?? '?'} ${d.errorCode ?? ''}): ${d.errorMessage ?? 'no message'}`,
   };
-}
-
-/**
- * Finds the invoice a deposit pays: its receipt number, or a word of its note, is the invoice code.
- *
- * @param ctx - flow context
- * @param receipt - receipt number
- * @param note - free-text note
- * @returns the ledger invoice, or undefined
- */
-export function findInvoiceByCode(
-  ctx: PaymentFlowContext,
-  receipt: string | undefined,
-  note: string | undefined,
-): LedgerInvoice | undefined {
-  const candidates = [
-    receipt?.trim(),
-    ...(note ?? '')
-      .split(/[\s,;:()[\]"']+/)
-      .filter((t) => t.length >= 3)
-      .slice(0, MAX_NOTE_TOKENS),
-  ];
-  for (const code of candidates) {
-    if (code) {
-      const hit = ctx.repos.ledger.getInvoiceByCode(code);
-      if (hit) {
-        return hit;
-      }
-    }
-  }
-  return undefined;
 }
 
 function canonicalText(body: unknown): string {

@@ -6,6 +6,7 @@
 export * from './catch-up';
 export * from './context';
 export * from './hook';
+export * from './invoice-code';
 export * from './mojaloop-payee';
 export * from './payment-notice-in';
 export * from './reconcile';

@@ -2,7 +2,7 @@
  * Renders mapping documents as the human "Mifos–openIMIS fields mapping document": one Markdown section per
  * document with a table of target field, source, rule and notes. Generated, never edited by hand.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { readMappingFile, listMappingFiles } from './load';
 import { compileMapping } from './compile';
@@ -233,7 +233,8 @@ export function renderMappingMarkdown(
 
 /**
  * Renders the mapping documents of every app of a workspace (`apps/<app>/mappings/*.mapping.json`) as
- * `docs/mappings/<app>.md`, plus `docs/mappings/README.md` as an index. Documents are compiled first, so a
+ * `docs/mappings/<app>.md`, those of the flow libraries (`libs/flows/<lib>/mappings/`, documents several apps run)
+ * as `docs/mappings/flows-<lib>.md`, plus `docs/mappings/README.md` as an index. Documents are compiled first, so a
  * broken document fails here too.
  *
  * @param root - workspace root
@@ -247,15 +248,23 @@ export function renderWorkspaceMappingDocs(root: string): Map<string, string> {
     '',
     '<!-- Generated from the mapping documents by libs/mapping/dsl/src/cli/render-docs.ts: do not edit. -->',
     '',
-    'One page per mediator; each is generated from the mapping documents the mediator runs',
-    '(`apps/<app>/mappings/*.mapping.json`). Regenerate with `npx tsx libs/mapping/dsl/src/cli/render-docs.ts`.',
+    'One page per mediator and per flow library with mapping documents; each is generated from the documents',
+    '(`apps/<app>/mappings/*.mapping.json`, `libs/flows/<lib>/mappings/*.mapping.json`). Regenerate with',
+    '`npx tsx libs/mapping/dsl/src/cli/render-docs.ts`.',
     '',
   ];
-  const apps = readdirSync(appsDir)
-    .filter((name) => statSync(join(appsDir, name)).isDirectory())
-    .sort();
-  for (const app of apps) {
-    const dir = join(appsDir, app, 'mappings');
+  const subdirs = (parent: string): string[] =>
+    existsSync(parent)
+      ? readdirSync(parent)
+          .filter((name) => statSync(join(parent, name)).isDirectory())
+          .sort()
+      : [];
+  const flowsDir = join(root, 'libs', 'flows');
+  const sources = [
+    ...subdirs(appsDir).map((app) => ({ app, dir: join(appsDir, app, 'mappings') })),
+    ...subdirs(flowsDir).map((lib) => ({ app: `flows-${lib}`, dir: join(flowsDir, lib, 'mappings') })),
+  ];
+  for (const { app, dir } of sources) {
     let paths: string[];
     try {
       paths = listMappingFiles(dir);

@@ -69,6 +69,14 @@ export class CursorRepository {
   }
 
   /**
+   * @returns every stored cursor (one per synced resource type) with its last run, in key order; window keys are
+   *   not loaded (use {@link getCursor} for one cursor's full position)
+   */
+  listCursors(): SyncCursor[] {
+    return this.db.orm.select().from(syncCursors).orderBy(syncCursors.resourceType).all();
+  }
+
+  /**
    * Moves the cursor forward to `value`, remembering the ids already processed at exactly that value. At the
    * same value the ids are added to those already seen; an older value changes nothing.
    *

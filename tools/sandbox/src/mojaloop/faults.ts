@@ -28,6 +28,7 @@ export class MojaloopFaults {
   >();
   private readonly afterCommit: (Scripted & { mode: 'sdk504' | 'hang' })[] = [];
   private readonly beforeCommit: (Scripted & { mode: 'sdk504' | 'hang' })[] = [];
+  private readonly postTimeouts: (Scripted & { mode: 'sdk504' | 'hang' })[] = [];
   private queryTimeouts = 0;
 
   /**
@@ -66,6 +67,19 @@ export class MojaloopFaults {
   }
 
   /**
+   * The next `POST /transfers` never gets its answer through. `sdk504` (default): the quote callback never arrives,
+   * the SDK gives up and answers 504 with the transfer (`ERROR_OCCURRED`, `lastError.httpStatusCode: 504`,
+   * `transferId` named); nothing was prepared, so a query answers `3208`. `hang`: the SDK runs the lookup and quote
+   * as usual (the transfer waits for quote acceptance) but the answer is lost: the caller never learns the
+   * transferId.
+   *
+   * @param options - count and mode
+   */
+  postTimeout(options: CommitTimeoutOptions = {}): void {
+    this.postTimeouts.push({ remaining: options.count ?? 1, mode: options.mode ?? 'sdk504' });
+  }
+
+  /**
    * The next `count` `GET /transfers/{id}` get no callback from the switch: the SDK answers 504.
    *
    * @param count - how many queries
@@ -80,6 +94,7 @@ export class MojaloopFaults {
     this.errors.clear();
     this.afterCommit.length = 0;
     this.beforeCommit.length = 0;
+    this.postTimeouts.length = 0;
     this.queryTimeouts = 0;
   }
 
@@ -96,6 +111,11 @@ export class MojaloopFaults {
     }
     const before = take(this.beforeCommit);
     return before ? { when: 'before', mode: before.mode } : undefined;
+  }
+
+  /** @internal */
+  takePostTimeout(): 'sdk504' | 'hang' | undefined {
+    return take(this.postTimeouts)?.mode;
   }
 
   /** @internal */

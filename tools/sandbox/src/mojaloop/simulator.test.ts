@@ -150,6 +150,28 @@ describe('Mojaloop SDK simulator (outbound API)', () => {
     expect(transferOutcome(await client.getTransfer(waiting.transferId!)).outcome).toBe('paid');
   });
 
+  it('times out a POST before the quote: 504 naming the transfer, which the switch never saw', async () => {
+    sim.faults.postTimeout();
+    const err = (await client.postTransfer(payout()).catch((e: unknown) => e)) as MojaloopError;
+    expect(err.httpStatus).toBe(504);
+    expect(isUnknownOutcome(err)).toBe(true);
+    expect(err.transferId).toBeDefined();
+    expect(err.transferState?.currentState).toBe('ERROR_OCCURRED');
+    const query = (await client.getTransfer(err.transferId!).catch((e: unknown) => e)) as MojaloopError;
+    expect(query.errorCode).toBe('3208');
+    expect(sim.postCount).toBe(1);
+  });
+
+  it('can lose the answer of a POST: the transfer waits for quote acceptance, the caller has no id', async () => {
+    const quick = new MojaloopClient({ baseUrl: sim.url, timeouts: { requestMs: 200 } });
+    sim.faults.postTimeout({ mode: 'hang' });
+    const err = await quick.postTransfer(payout()).catch((e: unknown) => e);
+    await quick.close();
+    expect(err).toBeInstanceOf(UpstreamTimeoutError);
+    expect([...sim.transfers.values()].map((t) => t.currentState)).toEqual(['WAITING_FOR_QUOTE_ACCEPTANCE']);
+    expect(sim.wallet('MSISDN', FACILITY.idValue)?.balances.get('TZS')).toBeUndefined();
+  });
+
   it('reports a payee rejection at the transfer stage as 500 with its code; the switch aborted', async () => {
     const waiting = await client.postTransfer(payout());
     sim.faults.failNext('transfer', '5105', 'Payee FSP rejected transaction');

@@ -274,7 +274,11 @@ export async function startMojaloopSimulator(
     t.completedTimestamp = now;
   };
 
-  const sdkTimeout = (t: SimTransfer, mode: 'sdk504' | 'hang'): Answer => {
+  const sdkTimeout = (
+    t: SimTransfer,
+    mode: 'sdk504' | 'hang',
+    message = `Timeout waiting for fulfil for transfer ${t.transferId}`,
+  ): Answer => {
     t.currentState = 'ERROR_OCCURRED';
     t.lastError = { httpStatusCode: 504 };
     if (mode === 'hang') {
@@ -283,7 +287,7 @@ export async function startMojaloopSimulator(
     return {
       status: 504,
       body: {
-        message: `Timeout waiting for fulfil for transfer ${t.transferId}`,
+        message,
         statusCode: '504',
         transferState: view(t),
       },
@@ -341,6 +345,17 @@ export async function startMojaloopSimulator(
       currentState: 'ERROR_OCCURRED',
     };
     transfers.set(t.transferId, t);
+    const lost = faults.takePostTimeout();
+    if (lost === 'hang') {
+      // The SDK ran the transfer up to the quote; only the answer is lost.
+      advance(t, 'start');
+      return { status: 0, hang: true };
+    }
+    if (lost === 'sdk504') {
+      // OutboundTransfersModel: no quote callback before its timeout → 504 with the model (handleError).
+      const err = lookup(t);
+      return err ?? sdkTimeout(t, 'sdk504', `Timeout requesting quote for transfer ${t.transferId}`);
+    }
     return advance(t, 'start');
   };
 

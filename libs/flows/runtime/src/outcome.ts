@@ -61,3 +61,20 @@ function relocate(location: string, prefix: string): string {
   const dot = location.indexOf('.');
   return dot < 0 ? prefix : `${prefix}${location.slice(dot)}`;
 }
+
+/**
+ * An OperationOutcome with one informational issue: the body of a success answer or of a Bundle entry.
+ *
+ * @param text - what happened, for the operator
+ * @param severity - `warning` when the run finished with problems
+ * @returns the OperationOutcome
+ */
+export function informationalOutcome(
+  text: string,
+  severity: 'information' | 'warning' = 'information',
+): OperationOutcome {
+  return {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity, code: 'informational', diagnostics: text }],
+  };
+}

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'flows-parties',
+  preset: '../../../jest.preset.cjs',
+  rootDir: __dirname,
+};
