@@ -1,29 +1,25 @@
 import {
-  auditRecorder,
+  createMediatorApp,
   derivedSettings,
-  createFineractClient,
-  createOpenImisClient,
-  openStaging,
+  requireMappings,
+  worker,
+  type MediatorLogOptions,
 } from '@payment-layer/flows-runtime';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
-import {
-  kitSettingsFromEnv,
-  mediatorKit,
-  mediatorServerOptions,
-  type MediatorDefinition,
-} from '@payment-layer/openhim-mediator';
-import { loadMappingDir } from '@payment-layer/mapping-dsl';
-import { precompileFhirValidators } from '@payment-layer/fhir-util';
+import type { FastifyInstance } from 'fastify';
+import { MojaloopClient } from '@payment-layer/mifos-mojaloop-client';
 import {
   createFineractRail,
+  mojaloopRail,
   runDuePayouts,
   type ClaimFlowContext,
+  type PayoutRail,
   type PayoutRunResult,
 } from '@payment-layer/flows-claim';
 import {
   checkClaimConfig,
   claimFlowSettings,
+  mojaloopPayerSettings,
   payoutRouting,
   type ClaimEnv,
   type ClaimRemoteConfig,
@@ -33,15 +29,11 @@ import { claimRoutes } from './routes/claim';
 import { syncRoutes } from './routes/sync';
 
 /** Options of {@link buildApp}. */
-export interface BuildAppOptions {
+export interface BuildAppOptions extends MediatorLogOptions {
   readonly env: ClaimEnv;
   /** Directory of the mapping documents (default: the app's `mappings/`). */
   readonly mappingsDir?: string;
-  /** Log to stdout (default: the env's LOG_LEVEL); tests pass 'silent'. */
-  readonly logLevel?: string;
-  /** Where log lines go (default stdout); tests read them to prove nothing secret or personal is logged. */
-  readonly logStream?: NodeJS.WritableStream;
-  /** Start the payout worker (default true); tests run `runDuePayouts(app.claim)` themselves. */
+  /** Start the payout worker (default true); tests run `app.runPayouts()` themselves. */
   readonly payoutWorker?: boolean;
   /** Source of "now" (tests). */
   readonly now?: () => Date;
@@ -50,113 +42,90 @@ export interface BuildAppOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     claim: ClaimFlowContext;
-    /** Runs the due payouts now (one run at a time; a call during a run waits for it). */
+    /** Runs the due payouts now (one run at a time; a call during a run joins it). */
     runPayouts(): Promise<PayoutRunResult[]>;
   }
 }
 
 /**
- * Builds the claim mediator: the OpenHIM kit, the staging store (shared with the other mediators), the openIMIS and
- * Fineract clients, the mapping document, the payout rails, the routes and the payout worker. Never listens.
+ * Builds the claim mediator on the flows runtime's base (OpenHIM kit, staging store shared with the other mediators,
+ * audit, openIMIS and Fineract clients): the payout rails (Fineract always, Mojaloop when its SDK is configured), the
+ * flow context, the routes and the payout worker. Never listens (main.ts does).
  *
  * @param options - validated environment and overrides
  * @returns the Fastify instance, ready to `listen` or `inject`
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { env } = options;
-  const kit = kitSettingsFromEnv(env);
-  const app = Fastify({
-    ...mediatorServerOptions({
-      ...kit.server,
-      logLevel: options.logLevel ?? env.LOG_LEVEL,
-      pretty: process.stdout.isTTY,
-      ...(options.logStream ? { stream: options.logStream } : {}),
-    }),
-    ...(kit.https ? { https: kit.https } : {}),
-  });
-
-  // Fail at boot, not on the first request: FHIR validators, the mapping document and the rail routing.
-  precompileFhirValidators(['ClaimResponse', 'Invoice', 'Organization', 'Claim']);
-  const organizationToClient = loadMappingDir(options.mappingsDir ?? join(__dirname, '..', 'mappings')).get(
+  // Fail at boot, not on the first request: the mapping document and the rail routing.
+  const mappings = requireMappings(options.mappingsDir ?? join(__dirname, '..', 'mappings'), [
     'organization-to-entity-client',
-  );
-  if (!organizationToClient) {
-    throw new Error('mapping document organization-to-entity-client is required');
-  }
+  ]);
   const routing = payoutRouting(env);
-
-  const { db, repos } = openStaging(env, options.now ? { now: options.now } : {});
-  const audit = auditRecorder(repos, app.log);
-  await app.register(mediatorKit, {
-    definition: definition as MediatorDefinition,
-    endpoint: kit.endpoint,
-    openhim: kit.openhim,
-    auth: kit.auth,
-    configCheck: (c) => {
-      checkClaimConfig(c as ClaimRemoteConfig);
-    },
-    onAudit: audit,
+  const app = await createMediatorApp<ClaimRemoteConfig>({
+    definition,
+    env,
+    configCheck: checkClaimConfig,
+    fhirTypes: ['ClaimResponse', 'Invoice', 'Organization', 'Claim'],
+    logLevel: options.logLevel,
+    logStream: options.logStream,
   });
 
-  const fineract = createFineractClient(env);
-  const openimis = createOpenImisClient(env);
   const settings = derivedSettings(() => app.mediator.config.value as ClaimRemoteConfig, claimFlowSettings);
+  const rails: Partial<Record<PayoutRail['name'], PayoutRail>> = {
+    fineract: createFineractRail({ fineract: app.fineract, paymentTypeId: () => settings().paymentTypeId }),
+  };
+  const payer = mojaloopPayerSettings(env);
+  if (payer) {
+    const mojaloop = new MojaloopClient(payer.client);
+    app.addHook('onClose', async () => {
+      await mojaloop.close();
+    });
+    rails.mojaloop = mojaloopRail({ ...payer.rail, mojaloop, fineract: app.fineract });
+  }
   const context: ClaimFlowContext = {
-    fineract,
-    openimis,
-    repos,
-    mappings: { organizationToClient },
-    // The Mojaloop rail plugs in here once it exists; until then Mojaloop payouts wait, listed with the reason.
-    rails: { fineract: createFineractRail({ fineract, paymentTypeId: () => settings().paymentTypeId }) },
+    fineract: app.fineract,
+    openimis: app.openimis,
+    repos: app.staging.repos,
+    mappings: { organizationToClient: mappings['organization-to-entity-client'] },
+    // A payout routed to a rail that is not configured here waits, listed with the reason; never another rail.
+    rails,
     routing,
     settings,
     log: app.log,
     ...(options.now ? { now: options.now } : {}),
   };
   app.decorate('claim', context);
-  app.mediator.addReadinessCheck('staging', () => {
-    db.sqlite.prepare('select 1').get();
-  });
 
-  // One payout run at a time in this process (leases keep other processes apart).
+  // One payout run at a time in this process (leases keep other processes apart): the worker's tick, the sync
+  // route and tests share it. Closing aborts it between payouts and waits for it before the staging file closes.
   const closing = new AbortController();
   let running: Promise<PayoutRunResult[]> | undefined;
-  app.decorate('runPayouts', async (): Promise<PayoutRunResult[]> => {
-    if (running) {
-      await running.catch(() => undefined);
-    }
-    running = runDuePayouts(context, { signal: closing.signal, concurrency: env.PAYOUT_CONCURRENCY });
-    try {
-      return await running;
-    } finally {
+  app.decorate('runPayouts', (): Promise<PayoutRunResult[]> => {
+    running ??= runDuePayouts(context, {
+      signal: closing.signal,
+      concurrency: env.PAYOUT_CONCURRENCY,
+    }).finally(() => {
       running = undefined;
-    }
-  });
-  let timer: NodeJS.Timeout | undefined;
-  if (options.payoutWorker !== false) {
-    app.addHook('onReady', async () => {
-      timer = setInterval(() => {
-        if (!running && app.mediator.config.known) {
-          app.runPayouts().catch((err: unknown) => {
-            app.log.error({ err }, 'payout run failed');
-          });
-        }
-      }, env.PAYOUT_INTERVAL_MS);
-      timer.unref();
     });
-  }
+    return running;
+  });
+  app.addHook('onClose', async () => {
+    closing.abort();
+    await running?.catch(() => undefined);
+  });
 
   await app.register(claimRoutes);
-  await app.register(syncRoutes, { signal: closing.signal });
-
-  app.addHook('onClose', async () => {
-    clearInterval(timer);
-    closing.abort();
-    // A payout in flight finishes its rail call (or leaves its progress saved) before the staging file closes.
-    await running?.catch(() => undefined);
-    await Promise.all([fineract.close(), openimis.close()]);
-    audit.flush();
-    db.close();
+  await app.register(syncRoutes);
+  await app.register(worker, {
+    name: 'payouts',
+    intervalMs: env.PAYOUT_INTERVAL_MS,
+    enabled: options.payoutWorker !== false,
+    run: async () => {
+      if (app.mediator.config.known) {
+        await app.runPayouts();
+      }
+    },
   });
   return app;
 }

@@ -1,6 +1,6 @@
 import { UPSTREAM_ENV_SCHEMA, type UpstreamEnv } from '@payment-layer/flows-runtime';
 import { ConfigError } from '@payment-layer/shared-errors';
-import { isCurrencyCode } from '@payment-layer/shared-money';
+import { isCurrencyCode, parseDecimal } from '@payment-layer/shared-money';
 import {
   loadEnvConfig,
   MEDIATOR_ENV_SCHEMA,
@@ -8,10 +8,29 @@ import {
   type EnvSchema,
   type MediatorEnv,
 } from '@payment-layer/openhim-mediator';
-import type { ClaimFlowSettings, PayoutBasis, PayoutRouting, PayoutWallet } from '@payment-layer/flows-claim';
+import type {
+  ClaimFlowSettings,
+  MojaloopRailOptions,
+  PayoutBasis,
+  PayoutRouting,
+  PayoutWallet,
+} from '@payment-layer/flows-claim';
+import type { MojaloopClientOptions } from '@payment-layer/mifos-mojaloop-client';
+
 import type { PayoutRailName } from '@payment-layer/staging-db';
 
 const RAILS: readonly PayoutRailName[] = ['fineract', 'mojaloop'];
+
+const PARTY_ID_TYPES = [
+  'MSISDN',
+  'EMAIL',
+  'PERSONAL_ID',
+  'BUSINESS',
+  'DEVICE',
+  'ACCOUNT_ID',
+  'IBAN',
+  'ALIAS',
+];
 
 /** Environment variables of the claim mediator (on top of the kit's and the upstreams'). */
 export const CLAIM_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA, UPSTREAM_ENV_SCHEMA, {
@@ -57,6 +76,52 @@ export const CLAIM_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA, 
       description:
         'How many payouts (of different facilities; one per facility at most) are in flight at once.',
     },
+    MOJALOOP_SDK_URL: {
+      type: 'string',
+      pattern: '^https?://',
+      description:
+        'Outbound API of the Mojaloop SDK scheme adapter (run with AUTO_ACCEPT_QUOTES=false, AUTO_ACCEPT_PARTY=true), e.g. http://sdk-scheme-adapter:4001. Set: the Mojaloop rail pays facilities routed to it; unset: their payouts wait, listed.',
+    },
+    MOJALOOP_SDK_CA_FILE: {
+      type: 'string',
+      description:
+        "PEM file of the CAs that sign the SDK's certificate (replaces the system CAs for the SDK).",
+    },
+    MOJALOOP_PAYER_ID_TYPE: {
+      type: 'string',
+      default: 'BUSINESS',
+      enum: PARTY_ID_TYPES,
+      description: 'Party id type of the scheme as the payer of every Mojaloop payout.',
+    },
+    MOJALOOP_PAYER_ID_VALUE: {
+      type: 'string',
+      description: 'Party id of the scheme as the payer (required with MOJALOOP_SDK_URL).',
+    },
+    MOJALOOP_PAYER_FLOAT_SAVINGS_ACCOUNT_ID: {
+      type: 'integer',
+      minimum: 1,
+      description:
+        'Fineract savings account the Mojaloop payouts are withdrawn from before the quote is accepted (and refunded to when a transfer fails); required with MOJALOOP_SDK_URL.',
+    },
+    MOJALOOP_PAYER_PAYMENT_TYPE_ID: {
+      type: 'integer',
+      minimum: 1,
+      description:
+        'Fineract payment type of the float withdrawals and refunds (required with MOJALOOP_SDK_URL).',
+    },
+    MOJALOOP_PAYER_MAX_FEE: {
+      type: 'string',
+      default: '0',
+      description:
+        'Most the scheme pays in payee FSP fees on top of a payout (decimal, payout currency); a quote with a higher fee is refused.',
+    },
+    MOJALOOP_PREPARE_EXPIRY_MS: {
+      type: 'integer',
+      default: 90_000,
+      minimum: 1_000,
+      description:
+        "The switch's prepare expiry plus a margin: only after it is a transfer the switch never saw refunded to the float.",
+    },
   },
 });
 
@@ -68,6 +133,14 @@ export interface ClaimEnv extends MediatorEnv, UpstreamEnv {
   PAYOUT_WALLET_BY_FACILITY: string;
   PAYOUT_INTERVAL_MS: number;
   PAYOUT_CONCURRENCY: number;
+  MOJALOOP_SDK_URL?: string;
+  MOJALOOP_SDK_CA_FILE?: string;
+  MOJALOOP_PAYER_ID_TYPE: string;
+  MOJALOOP_PAYER_ID_VALUE?: string;
+  MOJALOOP_PAYER_FLOAT_SAVINGS_ACCOUNT_ID?: number;
+  MOJALOOP_PAYER_PAYMENT_TYPE_ID?: number;
+  MOJALOOP_PAYER_MAX_FEE: string;
+  MOJALOOP_PREPARE_EXPIRY_MS: number;
 }
 
 /**
@@ -81,7 +154,64 @@ export interface ClaimEnv extends MediatorEnv, UpstreamEnv {
 export function loadClaimEnv(env: Record<string, string | undefined> = process.env): ClaimEnv {
   const loaded = loadEnvConfig<ClaimEnv>(CLAIM_ENV_SCHEMA, { env });
   payoutRouting(loaded);
+  mojaloopPayerSettings(loaded);
   return loaded;
+}
+
+/** How the Mojaloop rail is built, from the environment. */
+export interface MojaloopPayerSettings {
+  readonly client: MojaloopClientOptions;
+  readonly rail: Omit<MojaloopRailOptions, 'mojaloop' | 'fineract'>;
+}
+
+/**
+ * The Mojaloop payer rail's settings, when the SDK is configured (MOJALOOP_SDK_URL set).
+ *
+ * @param env - validated environment
+ * @returns the settings, or undefined without MOJALOOP_SDK_URL
+ * @throws ConfigError naming what the rail needs and is missing or malformed
+ */
+export function mojaloopPayerSettings(env: ClaimEnv): MojaloopPayerSettings | undefined {
+  if (env.MOJALOOP_SDK_URL === undefined) {
+    return undefined;
+  }
+  const missing = (
+    [
+      'MOJALOOP_PAYER_ID_VALUE',
+      'MOJALOOP_PAYER_FLOAT_SAVINGS_ACCOUNT_ID',
+      'MOJALOOP_PAYER_PAYMENT_TYPE_ID',
+    ] as const
+  ).filter((name) => env[name] === undefined || env[name] === '');
+  if (missing.length > 0) {
+    throw new ConfigError(`MOJALOOP_SDK_URL is set: ${missing.join(', ')} must be set too`);
+  }
+  let maxFee: string;
+  try {
+    maxFee = parseDecimal(env.MOJALOOP_PAYER_MAX_FEE);
+  } catch {
+    maxFee = '-';
+  }
+  if (maxFee.startsWith('-')) {
+    throw new ConfigError(
+      `MOJALOOP_PAYER_MAX_FEE must be a decimal ≥ 0, not "${env.MOJALOOP_PAYER_MAX_FEE}"`,
+    );
+  }
+  return {
+    client: {
+      baseUrl: env.MOJALOOP_SDK_URL,
+      ...(env.MOJALOOP_SDK_CA_FILE ? { tls: { caFile: env.MOJALOOP_SDK_CA_FILE } } : {}),
+    },
+    rail: {
+      floatSavingsAccountId: env.MOJALOOP_PAYER_FLOAT_SAVINGS_ACCOUNT_ID as number,
+      paymentTypeId: env.MOJALOOP_PAYER_PAYMENT_TYPE_ID as number,
+      payer: {
+        idType: env.MOJALOOP_PAYER_ID_TYPE as MojaloopRailOptions['payer']['idType'],
+        idValue: env.MOJALOOP_PAYER_ID_VALUE as string,
+      },
+      maxFee,
+      prepareExpiryMs: env.MOJALOOP_PREPARE_EXPIRY_MS,
+    },
+  };
 }
 
 /**
@@ -118,18 +248,6 @@ export function payoutRouting(
     walletByFacility: walletMap(env.PAYOUT_WALLET_BY_FACILITY),
   };
 }
-
-const PARTY_ID_TYPES = [
-  'MSISDN',
-  'ACCOUNT_NO',
-  'EMAIL',
-  'PERSONAL_ID',
-  'BUSINESS',
-  'DEVICE',
-  'ACCOUNT_ID',
-  'IBAN',
-  'ALIAS',
-];
 
 function walletMap(raw: string): Record<string, PayoutWallet> {
   const bad = (why: string): ConfigError =>
