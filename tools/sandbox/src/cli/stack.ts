@@ -104,7 +104,7 @@ export interface StackMojaloop {
 
 /** Options of {@link startStack}. */
 export interface StackOptions {
-  /** `default`: the well-known ports (8080/5001/8000/8443, 3001-3003); `random`: free ports (tests). */
+  /** `default`: the well-known ports (8080/5001/8000/8443/4001, 3001-3003); `random`: free ports (tests). */
   readonly ports: 'default' | 'random';
   readonly families: number;
   readonly dataDir: string;
