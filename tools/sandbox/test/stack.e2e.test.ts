@@ -38,10 +38,10 @@ describe('the payment layer end to end in the sandbox', () => {
     const m = stack.mojaloop!;
     const wallet = m.addWallet({ idType: 'MSISDN', idValue: '255700000099', currencies: ['USD'] });
     expect(m.sim.wallet('MSISDN', '255700000099')).toBe(wallet);
-    // The outbound API answers (an unknown transfer is the SDK's 500 "No cached data found").
+    // The outbound API answers: a transfer the switch never saw is the SDK's 500 with Mojaloop error 3208.
     const res = await fetch(`${m.outboundUrl}/transfers/00000000-0000-4000-8000-000000000000`);
     expect(res.status).toBe(500);
-    expect(await res.json()).toMatchObject({ message: expect.stringContaining('No cached data') });
+    expect(await res.json()).toMatchObject({ statusCode: '3208' });
   });
 
   it('pushes an insuree and syncs the population through the router', async () => {
