@@ -1,7 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runClaimDemo, runInsureeDemo, runPaymentDemo, startStack, type Stack } from '../src/cli/stack';
+import { parseAmount, toMojaloopAmount } from '@payment-layer/shared-money';
+import { createRepositories, openStagingDb } from '@payment-layer/staging-db';
+import {
+  runClaimDemo,
+  runInsureeDemo,
+  runMojaloopDemo,
+  runPaymentDemo,
+  startStack,
+  type Stack,
+} from '../src/cli/stack';
 
 jest.setTimeout(180_000);
 
@@ -32,6 +41,16 @@ describe('the payment layer end to end in the sandbox', () => {
     expect(core.listChannels().length).toBeGreaterThanOrEqual(12);
   });
 
+  it('exposes the Mojaloop SDK simulator for paying out: outbound URL and payee wallets', async () => {
+    const m = stack.mojaloop!;
+    const wallet = m.addWallet({ idType: 'MSISDN', idValue: '255700000099', currencies: ['USD'] });
+    expect(m.sim.wallet('MSISDN', '255700000099')).toBe(wallet);
+    // The outbound API answers: a transfer the switch never saw is the SDK's 500 with Mojaloop error 3208.
+    const res = await fetch(`${m.outboundUrl}/transfers/00000000-0000-4000-8000-000000000000`);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({ statusCode: '3208' });
+  });
+
   it('pushes an insuree and syncs the population through the router', async () => {
     const r = await runInsureeDemo(stack);
     expect(r.patientStatus).toBe(201);
@@ -50,7 +69,12 @@ describe('the payment layer end to end in the sandbox', () => {
     expect(r.paymentNotices).toBe(1);
     expect(r.invoicePaid).toBe(true);
     expect(r.premiums).toBe(1);
+    // The notice carries the whole invoice total (compared as decimals: openIMIS writes `10000`, the invoice `10000.00`).
+    const invoice = sims.openimis.store.invoice(r.invoiceId)!;
     const notice = sims.openimis.store.paymentNotices().find((p) => p.subjectId === r.invoiceId);
+    const canonical = (v: unknown): string => toMojaloopAmount(parseAmount(v, invoice.currency));
+    expect(canonical(notice?.amountReceived)).toBe(canonical(invoice.amountTotal));
+    expect(r.amount).toBe(`${canonical(invoice.amountTotal)} ${invoice.currency}`);
     expect(notice?.amountReceived).toBe(r.amount.split(' ')[0]);
     // The hook's transaction was stored by core with the payment mediator's envelope.
     const hookTx = sims.core.getTransaction(r.hookTransaction!);
@@ -66,5 +90,44 @@ describe('the payment layer end to end in the sandbox', () => {
     const account = sims.fineract.state.savingsAccounts.get(r.savingsAccountId ?? -1);
     expect(sims.fineract.state.clients.get(account?.clientId ?? -1)?.legalFormId).toBe(2);
     expect(sims.core.getTransaction(r.transaction)?.storageError).toBeUndefined();
+  });
+
+  it('a contribution paid over Mojaloop: lookup, quote, RESERVED, COMMITTED → one mojaloop payment, one PaymentNotice, PAID', async () => {
+    const r = await runMojaloopDemo(stack);
+    const sims = stack.up.sims!;
+    expect(r.calls.map((c) => `${c.step} ${c.method} ${c.status}`)).toEqual([
+      'party GET 200',
+      'quote POST 200',
+      'transfer POST 200',
+      'notification PUT 200',
+    ]);
+    expect(r.calls[0]?.path).toBe(`/parties/BUSINESS/OPENIMIS/${encodeURIComponent(r.invoiceCode)}`);
+    expect(r.prepareState).toBe('RESERVED');
+    expect(r.paymentOutcome).toBe('paid');
+    expect(r.invoicePaid).toBe(true);
+    expect(r.paymentNotices).toBe(1);
+    // Every SDK backend call went through the OpenHIM router and was stored with the mediator's envelope.
+    for (const c of r.calls) {
+      const tx = sims.core.getTransaction(c.transaction);
+      expect(tx?.storageError).toBeUndefined();
+      expect(tx?.response?.status).toBe(c.status);
+    }
+    // The notice carries the whole invoice total (compared as decimals: openIMIS writes `10000`, the invoice `10000.00`).
+    const invoice = sims.openimis.store.invoice(r.invoiceId)!;
+    const notice = sims.openimis.store.paymentNotices().find((p) => p.subjectId === r.invoiceId);
+    const canonical = (v: unknown): string => toMojaloopAmount(parseAmount(v, invoice.currency));
+    expect(canonical(notice?.amountReceived)).toBe(canonical(invoice.amountTotal));
+    expect(r.amount).toBe(`${canonical(invoice.amountTotal)} ${invoice.currency}`);
+
+    // The ledger the mediators share: exactly one payment from Mojaloop, keyed by the transferId.
+    const db = openStagingDb({ path: stack.layout.stagingDb });
+    try {
+      const payments = createRepositories(db).ledger.listPayments({ source: 'mojaloop' });
+      expect(payments).toHaveLength(1);
+      expect(payments[0]).toMatchObject({ sourceTxnId: r.transferId, state: 'matched' });
+      expect(String(payments[0]?.id)).toBe(r.paymentId);
+    } finally {
+      db.close();
+    }
   });
 });

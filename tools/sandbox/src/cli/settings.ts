@@ -15,7 +15,7 @@ export interface StartArgs {
   readonly reset: boolean;
   /** Root of the data directory (default `data/` of the checkout). */
   readonly dataDir: string;
-  /** `default`: the well-known ports; `random`: free ports (when 8080, 5001, 8000, 8443 or 3001-3004 are taken). */
+  /** `default`: the well-known ports; `random`: free ports (when 8080, 5001, 8000, 8443, 4001 or 3001-3004 are taken). */
   readonly ports: 'default' | 'random';
 }
 
@@ -23,7 +23,7 @@ export interface StartArgs {
 export const START_USAGE = `usage: npm start [-- [--reset] [--data-dir <dir>] [--ports default|random]]
   --reset            sandbox only: delete data/sandbox/ (staging store, logs, generated secrets) before starting
   --data-dir <dir>   where the layer keeps its files (default: data/ of the checkout)
-  --ports random     the sandbox on free ports instead of 8080, 5001, 8000, 8443 and 3001-3004`;
+  --ports random     the sandbox on free ports instead of 8080, 5001, 8000, 8443, 4001 and 3001-3004`;
 
 /**
  * Parses the command line of `npm start`.

@@ -9,8 +9,16 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
+import { parseAmount, toMojaloopAmount } from '@payment-layer/shared-money';
 import { startFineractSimulator, type FineractSimulator } from '../fineract';
-import { startOpenHimCore, type OpenHimCoreSimulator } from '../openhim';
+import {
+  FakePayerFsp,
+  startMojaloopSimulator,
+  type MojaloopSimulator,
+  type SimWallet,
+  type SimWalletState,
+} from '../mojaloop';
+import { startOpenHimCore, type OpenHimCoreSimulator, type OpenHimTransaction } from '../openhim';
 import { startOpenImisSimulator, type OpenImisSimulator } from '../openimis';
 import {
   claimSandbox,
@@ -66,12 +74,43 @@ export interface Upstreams {
   readonly openimis: { url: string; graphqlUrl?: string; username: string; password: string };
   readonly fineract: { url: string; tenant: string; username: string; password: string };
   readonly openhim: { apiUrl: string; username: string; password: string; routerUrl?: string };
-  readonly sims?: { core: OpenHimCoreSimulator; openimis: OpenImisSimulator; fineract: FineractSimulator };
+  readonly sims?: {
+    core: OpenHimCoreSimulator;
+    openimis: OpenImisSimulator;
+    fineract: FineractSimulator;
+    mojaloop: MojaloopSimulator;
+  };
+}
+
+/**
+ * Our account on the sandbox's Mojaloop scheme: the payment mediator serves the SDK backend API for it (payer FSPs
+ * pay `<idType>/<idValue>/<invoice code>`), and the SDK simulator pays out as the same DFSP.
+ */
+export const SANDBOX_MOJALOOP_PAYEE = {
+  idType: 'BUSINESS',
+  idValue: 'OPENIMIS',
+  displayName: 'openIMIS contributions',
+  dfspId: 'openimisfsp',
+} as const;
+
+/** OpenHIM client the sandbox's Mojaloop SDK authenticates as on the `Mojaloop SDK backend` channel. */
+export const MOJALOOP_SDK_CLIENT_ID = 'mojaloop-sdk';
+
+/** What an app needs to pay out over the sandbox's Mojaloop scheme (SDK simulator). */
+export interface StackMojaloop {
+  /** Base URL of the SDK simulator's outbound API (a payer mediator's `MojaloopClient` base URL). */
+  readonly outboundUrl: string;
+  /** Our DFSP id on the scheme (the SDK's `DFSP_ID`). */
+  readonly dfspId: string;
+  /** Registers (or replaces) a payee wallet the simulated switch resolves and credits. */
+  addWallet(wallet: SimWallet): SimWalletState;
+  /** The SDK simulator itself (transfers, wallets, faults). */
+  readonly sim: MojaloopSimulator;
 }
 
 /** Options of {@link startStack}. */
 export interface StackOptions {
-  /** `default`: the well-known ports (8080/5001/8000/8443, 3001-3004); `random`: free ports (tests). */
+  /** `default`: the well-known ports (8080/5001/8000/8443/4001, 3001-3004); `random`: free ports (tests). */
   readonly ports: 'default' | 'random';
   readonly families: number;
   readonly dataDir: string;
@@ -92,6 +131,8 @@ export interface Stack {
   readonly settings: MediatorSettings;
   /** Router client of the sandbox (OpenHIM role `openimis`). */
   readonly client?: { id: string; password: string };
+  /** Sandbox only: the Mojaloop SDK simulator (pay out) and the SDK's router client (pay in, role `mojaloop-sdk`). */
+  readonly mojaloop?: StackMojaloop & { readonly sdkClient: { id: string; password: string } };
   stop(): Promise<void>;
 }
 
@@ -181,6 +222,11 @@ async function upstreams(options: StackOptions): Promise<Upstreams> {
   const fineract = await startFineractSimulator({
     port: fixed ? envInt(env, 'SANDBOX_FINERACT_PORT', 8443) : 0,
   });
+  // The SDK scheme adapter's outbound API listens on 4001 (payments.md §1).
+  const mojaloop = await startMojaloopSimulator({
+    port: fixed ? envInt(env, 'SANDBOX_MOJALOOP_PORT', 4001) : 0,
+    dfspId: SANDBOX_MOJALOOP_PAYEE.dfspId,
+  });
   return {
     sandbox: true,
     openimis: { url: openimis.fhirBaseUrl, graphqlUrl: openimis.graphqlUrl, ...openimis.credentials },
@@ -196,7 +242,7 @@ async function upstreams(options: StackOptions): Promise<Upstreams> {
       password: core.rootPassword,
       routerUrl: core.routerUrl,
     },
-    sims: { core, openimis, fineract },
+    sims: { core, openimis, fineract, mojaloop },
   };
 }
 
@@ -334,9 +380,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const specs = await Promise.all(
     MEDIATORS.map(async (m) => ({ ...m, port: options.ports === 'random' ? await freePort() : m.port })),
   );
+  // In the sandbox the payment mediator is the payee of the Mojaloop scheme: its SDK backend routes are served.
+  const envFor = (spec: MediatorSpec): Pick<StackOptions, 'env'> =>
+    up.sandbox && spec.name === 'payment-mediator'
+      ? {
+          env: {
+            ...options.env,
+            MOJALOOP_PAYEE_ID_TYPE: SANDBOX_MOJALOOP_PAYEE.idType,
+            MOJALOOP_PAYEE_ID_VALUE: SANDBOX_MOJALOOP_PAYEE.idValue,
+            MOJALOOP_PAYEE_NAME: SANDBOX_MOJALOOP_PAYEE.displayName,
+            MOJALOOP_DFSP_ID: SANDBOX_MOJALOOP_PAYEE.dfspId,
+          },
+        }
+      : options;
   const mediators = specs.map((spec) => ({
     ...spec,
-    child: spawnMediator(spec, up, options, layout, settings),
+    child: spawnMediator(spec, up, envFor(spec), layout, settings),
   }));
   claim?.recordChildren(mediators.map((m) => m.child.pid).filter((p): p is number => p !== undefined));
   let stopped = false;
@@ -360,7 +419,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           }),
       ),
     );
-    await Promise.allSettled([up.sims?.core.close(), up.sims?.openimis.close(), up.sims?.fineract.close()]);
+    await Promise.allSettled([
+      up.sims?.core.close(),
+      up.sims?.openimis.close(),
+      up.sims?.fineract.close(),
+      up.sims?.mojaloop.close(),
+    ]);
     claim?.release();
   };
   // The mediators listen on every interface or on one address; probe where they can be reached from here.
@@ -390,6 +454,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }
     }
     let client: { id: string; password: string } | undefined;
+    let mojaloop: Stack['mojaloop'];
     if (up.sims) {
       client = { id: 'openimis', password: randomBytes(12).toString('base64url') };
       up.sims.core.addClient({
@@ -398,6 +463,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         password: client.password,
         roles: ['openimis'],
       });
+      const sdkClient = { id: MOJALOOP_SDK_CLIENT_ID, password: randomBytes(12).toString('base64url') };
+      up.sims.core.addClient({
+        clientID: sdkClient.id,
+        name: 'Mojaloop SDK scheme adapter',
+        password: sdkClient.password,
+        roles: ['mojaloop-sdk'],
+      });
+      const sim = up.sims.mojaloop;
+      mojaloop = {
+        outboundUrl: sim.url,
+        dfspId: SANDBOX_MOJALOOP_PAYEE.dfspId,
+        addWallet: (wallet) => sim.addWallet(wallet),
+        sim,
+        sdkClient,
+      };
     }
     return {
       up,
@@ -407,6 +487,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       layout,
       settings,
       ...(client ? { client } : {}),
+      ...(mojaloop ? { mojaloop } : {}),
       stop,
     };
   } catch (err) {
@@ -682,5 +763,166 @@ export async function runClaimDemo(stack: Stack): Promise<ClaimDemoResult> {
     deposits: deposits.length,
     amount: deposits[0]?.amount ?? '0',
     ...(deposits[0] ? { savingsAccountId: deposits[0].savingsId } : {}),
+  };
+}
+
+/** One SDK backend call as it went through the OpenHIM router. */
+export interface MojaloopDemoCall {
+  /** `party`, `quote`, `transfer` or `notification`. */
+  step: string;
+  method: string;
+  path: string;
+  status: number;
+  /** The OpenHIM transaction of the call ('' when core did not record it). */
+  transaction: string;
+}
+
+/** What the Mojaloop payment demo did. */
+export interface MojaloopDemoResult {
+  invoiceId: string;
+  invoiceCode: string;
+  /** The amount paid, as a Mojaloop `Amount` with its currency. */
+  amount: string;
+  invoiceTransaction: string;
+  /** The party the payer looked up (`<type>/<id>/<invoice code>`). */
+  party: string;
+  transferId: string;
+  homeTransactionId: string;
+  /** `transferState` of the answer to the transfer prepare (`RESERVED`). */
+  prepareState: string;
+  calls: MojaloopDemoCall[];
+  /** What the final notification did in the ledger (transaction properties of the payment mediator). */
+  paymentId?: string;
+  paymentOutcome?: string;
+  paymentNotices: number;
+  invoicePaid: boolean;
+}
+
+const MOJALOOP_STEPS = ['party', 'quote', 'transfer', 'notification'] as const;
+
+/**
+ * A contribution paid by mobile money: an invoice posted through OpenHIM is known to the ledger; a payer FSP (the
+ * fake one, as its SDK relays it to ours) looks up our party with the invoice code as sub-id, gets a quote for the
+ * open balance, prepares the transfer (answered RESERVED, nothing recorded) and notifies COMMITTED; the payment
+ * mediator records the payment (source `mojaloop`) through the same exactly-once path as the Fineract hooks and
+ * openIMIS receives one PaymentNotice and reads the invoice PAID. Every backend call goes through the OpenHIM router
+ * (channel `Mojaloop SDK backend`, client `mojaloop-sdk`).
+ *
+ * @param stack - a sandbox stack
+ * @returns ids and outcomes
+ */
+export async function runMojaloopDemo(stack: Stack): Promise<MojaloopDemoResult> {
+  const sims = stack.up.sims;
+  const routerUrl = stack.up.openhim.routerUrl;
+  const mojaloop = stack.mojaloop;
+  if (!sims || !routerUrl || !mojaloop) {
+    throw new Error('the demo runs in the sandbox only');
+  }
+  const auth = routerAuth(stack);
+  // An unpaid contribution invoice of an insuree no other demo touched (see runPaymentDemo).
+  const state = sims.openimis.store.invoices().find((i) => {
+    const resource = sims.openimis.store.get('Invoice', i.id) as
+      { recipient?: { reference?: string } } | undefined;
+    return (
+      i.kind === 'invoice' &&
+      i.status !== 2 &&
+      (resource?.recipient?.reference ?? '').startsWith('Patient/') &&
+      sims.openimis.store.paymentNotices().every((p) => p.subjectId !== i.id) &&
+      sims.core.listTransactions(
+        (t) => t.request.path === '/fhir/Invoice' && (t.request.body ?? '').includes(i.id),
+      ).length === 0
+    );
+  });
+  if (!state) {
+    throw new Error('the sandbox population has no unpaid contribution invoice left');
+  }
+  const res = await request(`${routerUrl}/fhir/Invoice`, {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/fhir+json' },
+    body: JSON.stringify(sims.openimis.store.get('Invoice', state.id)),
+  });
+  await res.body.dump();
+  const invoiceTransaction = String(res.headers['x-openhim-transactionid'] ?? '');
+  if (res.statusCode >= 300) {
+    throw new Error(
+      `the invoice was not accepted (${res.statusCode}); OpenHIM transaction ${invoiceTransaction}`,
+    );
+  }
+
+  const before = new Set(
+    sims.core.listTransactions((t) => (t.request.path ?? '').startsWith('/mojaloop/')).map((t) => t._id),
+  );
+  const payer = new FakePayerFsp({
+    backendUrl: `${routerUrl}/mojaloop`,
+    headers: {
+      authorization: `Basic ${Buffer.from(`${mojaloop.sdkClient.id}:${mojaloop.sdkClient.password}`).toString('base64')}`,
+    },
+    payeeFspId: mojaloop.dfspId,
+  });
+  const payee = { idType: SANDBOX_MOJALOOP_PAYEE.idType, idValue: SANDBOX_MOJALOOP_PAYEE.idValue };
+  // The open balance of a fresh invoice is its total, spelled as a Mojaloop Amount (no trailing zeros).
+  const amount = toMojaloopAmount(parseAmount(state.amountTotal, state.currency));
+  const paid = await payer.pay({
+    payee: { ...payee, idSubValue: state.code },
+    amount,
+    currency: state.currency,
+  });
+  if (!paid.ok) {
+    throw new Error(
+      `the payment mediator refused the Mojaloop payment at ${paid.stage} (${paid.status}): ${JSON.stringify(paid.body)}`,
+    );
+  }
+  // FakePayerFsp checked the answer against the backend schema: transferState is a string when present.
+  const prepareState =
+    (paid.exchanges[2]?.body as { transferState?: string } | undefined)?.transferState ?? '';
+
+  await waitFor(
+    'openIMIS to read the invoice PAID after the Mojaloop payment',
+    () => sims.openimis.store.invoice(state.id)?.status === 2,
+    30_000,
+  ).catch(() => undefined);
+  // The router finishes a transaction after the client got its answer: wait for the four calls to be recorded.
+  const isNew = (t: OpenHimTransaction): boolean =>
+    (t.request.path ?? '').startsWith('/mojaloop/') && !before.has(t._id);
+  await waitFor(
+    'OpenHIM to record the SDK backend calls',
+    () => sims.core.listTransactions((t) => isNew(t) && t.finished).length >= paid.exchanges.length,
+    10_000,
+  ).catch(() => undefined);
+  const txs = sims.core.listTransactions(isNew);
+  const used = new Set<string>();
+  const calls = paid.exchanges.map((x, i) => {
+    const tx = txs.find(
+      (t) => !used.has(t._id) && t.request.method === x.method && t.request.path === `/mojaloop${x.path}`,
+    );
+    if (tx) {
+      used.add(tx._id);
+    }
+    return {
+      step: MOJALOOP_STEPS[i] ?? '',
+      method: x.method,
+      path: x.path,
+      status: x.status,
+      transaction: tx?._id ?? '',
+    };
+  });
+  const notification = calls.at(-1)?.transaction;
+  const props = (notification ? sims.core.getTransaction(notification)?.properties : undefined) ?? {};
+  return {
+    invoiceId: state.id,
+    invoiceCode: state.code,
+    amount: `${amount} ${state.currency}`,
+    invoiceTransaction,
+    party: `${payee.idType}/${payee.idValue}/${state.code}`,
+    transferId: paid.transferId,
+    homeTransactionId: paid.homeTransactionId,
+    prepareState,
+    calls,
+    ...(typeof props.paymentId === 'string' || typeof props.paymentId === 'number'
+      ? { paymentId: String(props.paymentId) }
+      : {}),
+    ...(typeof props.outcome === 'string' ? { paymentOutcome: props.outcome } : {}),
+    paymentNotices: sims.openimis.store.paymentNotices().filter((p) => p.subjectId === state.id).length,
+    invoicePaid: sims.openimis.store.invoice(state.id)?.status === 2,
   };
 }

@@ -12,7 +12,15 @@
  */
 import { join, relative } from 'node:path';
 import { parseStartArgs, START_USAGE } from './settings';
-import { ROOT, runClaimDemo, runInsureeDemo, runPaymentDemo, startStack, type Stack } from './stack';
+import {
+  ROOT,
+  runClaimDemo,
+  runInsureeDemo,
+  runMojaloopDemo,
+  runPaymentDemo,
+  startStack,
+  type Stack,
+} from './stack';
 
 const out = (line = ''): void => {
   process.stdout.write(`${line}\n`);
@@ -54,7 +62,22 @@ async function demo(stack: Stack): Promise<void> {
     `  openIMIS: ${p.paymentNotices} PaymentNotice, invoice ${p.invoicePaid ? 'PAID' : 'not paid yet'}, premiums recorded: ${p.premiums}`,
   );
   out('');
-  out('Demo 3 — a valuated claim paid to its health facility over Fineract');
+  out('Demo 3 — a contribution paid by mobile money over Mojaloop');
+  const m = await runMojaloopDemo(stack);
+  out(`  POST /fhir/Invoice ${m.invoiceCode} (${m.invoiceId}, ${m.amount})`);
+  out(`    OpenHIM transaction ${m.invoiceTransaction}`);
+  out(`  payer FSP → the SDK backend API through OpenHIM, party ${m.party}, transfer ${m.transferId}`);
+  for (const c of m.calls) {
+    out(
+      `    ${c.step.padEnd(12)} ${c.method} /mojaloop${c.path} → ${c.status}${c.transaction ? `, OpenHIM transaction ${c.transaction}` : ''}`,
+    );
+  }
+  out(
+    `  transfer ${m.prepareState} (home transaction ${m.homeTransactionId}), then COMMITTED → ledger payment ${m.paymentId ?? '?'} (source mojaloop, ${m.paymentOutcome ?? 'no outcome'})`,
+  );
+  out(`  openIMIS: ${m.paymentNotices} PaymentNotice, invoice ${m.invoicePaid ? 'PAID' : 'not paid yet'}`);
+  out('');
+  out('Demo 4 — a valuated claim paid to its health facility over Fineract');
   const c = await runClaimDemo(stack);
   out(`  POST /fhir/ClaimResponse ${c.claimCode} (${c.claimId}) → ${c.status}: ${c.text}`);
   out(`    OpenHIM transaction ${c.transaction}`);
@@ -141,6 +164,11 @@ async function main(): Promise<void> {
   );
   out(`  openIMIS FHIR     ${up.openimis.url}`);
   out(`  Fineract          ${up.fineract.url}`);
+  if (stack.mojaloop) {
+    out(
+      `  Mojaloop SDK      ${stack.mojaloop.outboundUrl} (outbound API simulator, DFSP ${stack.mojaloop.dfspId})`,
+    );
+  }
   for (const m of stack.mediators) {
     out(
       `  ${m.name.padEnd(17)} port ${m.port}, registered as ${stack.settings.publicHost}:${m.port} (log: ${shown(join(stack.layout.logs, `${m.name}.log`))})`,
@@ -163,6 +191,11 @@ async function main(): Promise<void> {
     out(
       `  Fineract: curl -u ${up.fineract.username}:${up.fineract.password} -H 'Fineract-Platform-TenantId: ${up.fineract.tenant}' ${up.fineract.url}/clients`,
     );
+    if (stack.mojaloop) {
+      out(
+        `  Mojaloop: each SDK backend call above is an OpenHIM transaction (channel "Mojaloop SDK backend", client ${stack.mojaloop.sdkClient.id} / ${stack.mojaloop.sdkClient.password}): curl -u ${up.openhim.username}:${up.openhim.password} ${up.openhim.apiUrl}/transactions/<id>`,
+      );
+    }
     const db = shown(stack.layout.stagingDb);
     out(
       `  staging database: ${db} (operator CLI: STAGING_DB_PATH=${db} npx tsx tools/ops/src/cli.ts attention)`,
