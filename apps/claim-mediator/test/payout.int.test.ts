@@ -200,5 +200,25 @@ describe('the payment mediator and the claim payout deposits', () => {
     });
     expect(outcome.outcome).toBe('ignored');
     expect(outcome.payment.reason).toMatch(/claim payout/);
+
+    // The refund of a failed payout into the scheme's float (receipt `refund-<code>`) is not money in either.
+    const refund = savingsDepositHook({
+      request: {
+        transactionDate: tx.date,
+        transactionAmount: payout.amount,
+        paymentTypeId: 1,
+        receiptNumber: `refund-${payout.code}`,
+        dateFormat: 'yyyy-MM-dd',
+        locale: 'en',
+      },
+      response: { savingsId: 999, resourceId: tx.id + 1000, changes: {} },
+    });
+    const refunded = handleFineractHook(payments, {
+      headers: refund.headers,
+      body: JSON.stringify(refund.body),
+    });
+    expect(refunded.outcome).toBe('ignored');
+    expect(refunded.payment.reason).toMatch(/refund of payout/);
+    expect(h.repos.ledger.listPayments({ state: 'needs_attention' })).toHaveLength(0);
   });
 });

@@ -92,6 +92,9 @@ function chargePayment(
   };
 }
 
+/** Receipt prefix of the refund deposit of a failed Mojaloop payout (libs/flows/claim, rails/mojaloop.ts). */
+const REFUND_PREFIX = 'refund-';
+
 function savingsPayment(
   ctx: PaymentFlowContext,
   d: SavingsTransactionDelivery,
@@ -123,6 +126,19 @@ function savingsPayment(
       ...base,
       invoice: undefined,
       ignoreReason: `claim payout ${payout.payoutKey} to a health facility`,
+    };
+  }
+  // A failed payout's money put back into the scheme's payout float (Mojaloop rail, receipt `refund-<code>`):
+  // not a contribution.
+  const refunded =
+    invoice === undefined && d.receiptNumber?.startsWith(REFUND_PREFIX)
+      ? ctx.repos.payouts.findByCode(d.receiptNumber.slice(REFUND_PREFIX.length))[0]
+      : undefined;
+  if (refunded !== undefined) {
+    return {
+      ...base,
+      invoice: undefined,
+      ignoreReason: `refund of payout ${refunded.payoutKey} into the payout float`,
     };
   }
   return {
