@@ -1,6 +1,11 @@
-import { UPSTREAM_ENV_SCHEMA, type UpstreamEnv } from '@payment-layer/flows-runtime';
+import {
+  checkConfigRanges,
+  MAX_ID,
+  UPSTREAM_ENV_SCHEMA,
+  type UpstreamEnv,
+} from '@payment-layer/flows-runtime';
 import { ConfigError } from '@payment-layer/shared-errors';
-import { isCurrencyCode, parseDecimal } from '@payment-layer/shared-money';
+import { parseDecimal } from '@payment-layer/shared-money';
 import {
   loadEnvConfig,
   MEDIATOR_ENV_SCHEMA,
@@ -15,22 +20,13 @@ import type {
   PayoutRouting,
   PayoutWallet,
 } from '@payment-layer/flows-claim';
-import type { MojaloopClientOptions } from '@payment-layer/mifos-mojaloop-client';
+import { MOJALOOP_PARTY_ID_TYPES, type MojaloopClientOptions } from '@payment-layer/mifos-mojaloop-client';
 
 import type { PayoutRailName } from '@payment-layer/staging-db';
 
 const RAILS: readonly PayoutRailName[] = ['fineract', 'mojaloop'];
 
-const PARTY_ID_TYPES = [
-  'MSISDN',
-  'EMAIL',
-  'PERSONAL_ID',
-  'BUSINESS',
-  'DEVICE',
-  'ACCOUNT_ID',
-  'IBAN',
-  'ALIAS',
-];
+const PARTY_ID_TYPES: readonly string[] = MOJALOOP_PARTY_ID_TYPES;
 
 /** Environment variables of the claim mediator (on top of the kit's and the upstreams'). */
 export const CLAIM_ENV_SCHEMA: EnvSchema = mergeEnvSchemas(MEDIATOR_ENV_SCHEMA, UPSTREAM_ENV_SCHEMA, {
@@ -298,19 +294,11 @@ export interface ClaimRemoteConfig extends Record<string, unknown> {
  * @param c - candidate config
  */
 export function checkClaimConfig(c: ClaimRemoteConfig): void {
-  const positiveInt = (name: keyof ClaimRemoteConfig, max: number): void => {
-    const v = c[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
-      throw new ConfigError(`${String(name)} must be an integer from 1 to ${max}`);
-    }
-  };
-  positiveInt('fineractOfficeId', Number.MAX_SAFE_INTEGER);
-  positiveInt('savingsProductId', Number.MAX_SAFE_INTEGER);
-  positiveInt('paymentTypeId', Number.MAX_SAFE_INTEGER);
-  positiveInt('syncPageSize', 1000);
-  if (!isCurrencyCode(c.currency)) {
-    throw new ConfigError(`currency must be an ISO 4217 code, not "${String(c.currency)}"`);
-  }
+  checkConfigRanges(
+    c,
+    { fineractOfficeId: MAX_ID, savingsProductId: MAX_ID, paymentTypeId: MAX_ID, syncPageSize: 1000 },
+    { currency: true },
+  );
   if (c.payoutBasis !== 'claim' && c.payoutBasis !== 'bill') {
     throw new ConfigError('payoutBasis must be claim or bill');
   }

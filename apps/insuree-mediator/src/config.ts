@@ -1,4 +1,9 @@
-import { UPSTREAM_ENV_SCHEMA, type UpstreamEnv } from '@payment-layer/flows-runtime';
+import {
+  checkConfigRanges,
+  MAX_ID,
+  UPSTREAM_ENV_SCHEMA,
+  type UpstreamEnv,
+} from '@payment-layer/flows-runtime';
 import { ConfigError } from '@payment-layer/shared-errors';
 import {
   loadEnvConfig,
@@ -56,17 +61,13 @@ export interface InsureeRemoteConfig extends Record<string, unknown> {
  * @param c - candidate config
  */
 export function checkInsureeConfig(c: InsureeRemoteConfig): void {
-  const positiveInt = (name: keyof InsureeRemoteConfig, max: number): void => {
-    const v = c[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
-      throw new ConfigError(`${String(name)} must be an integer from 1 to ${max}`);
-    }
-  };
-  positiveInt('fineractOfficeId', Number.MAX_SAFE_INTEGER);
-  positiveInt('savingsProductId', Number.MAX_SAFE_INTEGER);
-  positiveInt('batchSize', 200);
-  positiveInt('syncPageSize', 1000);
-  positiveInt('syncConcurrency', 64);
+  checkConfigRanges(c, {
+    fineractOfficeId: MAX_ID,
+    savingsProductId: MAX_ID,
+    batchSize: 200,
+    syncPageSize: 1000,
+    syncConcurrency: 64,
+  });
   for (const [gender, id] of Object.entries(c.genderIds)) {
     if (!/^[1-9]\d*$/.test(id)) {
       throw new ConfigError(`genderIds.${gender} must be a Fineract code value id, not "${id}"`);

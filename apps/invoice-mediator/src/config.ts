@@ -1,6 +1,10 @@
-import { UPSTREAM_ENV_SCHEMA, type UpstreamEnv } from '@payment-layer/flows-runtime';
+import {
+  checkConfigRanges,
+  MAX_ID,
+  UPSTREAM_ENV_SCHEMA,
+  type UpstreamEnv,
+} from '@payment-layer/flows-runtime';
 import { ConfigError } from '@payment-layer/shared-errors';
-import { isCurrencyCode } from '@payment-layer/shared-money';
 import {
   loadEnvConfig,
   MEDIATOR_ENV_SCHEMA,
@@ -57,19 +61,11 @@ export interface InvoiceRemoteConfig extends Record<string, unknown> {
  * @param c - candidate config
  */
 export function checkInvoiceConfig(c: InvoiceRemoteConfig): void {
-  const positiveInt = (name: keyof InvoiceRemoteConfig, max: number): void => {
-    const v = c[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
-      throw new ConfigError(`${String(name)} must be an integer from 1 to ${max}`);
-    }
-  };
-  positiveInt('fineractOfficeId', Number.MAX_SAFE_INTEGER);
-  positiveInt('chargeId', Number.MAX_SAFE_INTEGER);
-  positiveInt('paymentTypeId', Number.MAX_SAFE_INTEGER);
-  positiveInt('syncPageSize', 1000);
-  if (!isCurrencyCode(c.currency)) {
-    throw new ConfigError(`currency must be an ISO 4217 code, not "${String(c.currency)}"`);
-  }
+  checkConfigRanges(
+    c,
+    { fineractOfficeId: MAX_ID, chargeId: MAX_ID, paymentTypeId: MAX_ID, syncPageSize: 1000 },
+    { currency: true },
+  );
   if (c.billsHandledBy !== 'invoice' && c.billsHandledBy !== 'claim') {
     throw new ConfigError('billsHandledBy must be invoice or claim');
   }

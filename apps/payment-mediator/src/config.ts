@@ -1,4 +1,4 @@
-import { UPSTREAM_ENV_SCHEMA, type UpstreamEnv } from '@payment-layer/flows-runtime';
+import { checkConfigRanges, UPSTREAM_ENV_SCHEMA, type UpstreamEnv } from '@payment-layer/flows-runtime';
 import { ConfigError } from '@payment-layer/shared-errors';
 import {
   loadEnvConfig,
@@ -137,15 +137,7 @@ export function checkPaymentConfig(c: PaymentRemoteConfig): void {
       'noticeRecipient must be a FHIR reference such as Organization/openIMIS-Implementation',
     );
   }
-  for (const [name, max] of [
-    ['mutationTimeoutMs', 600_000],
-    ['maxVerifyAttempts', 1000],
-  ] as const) {
-    const v = c[name];
-    if (!Number.isInteger(v) || v < 1 || v > max) {
-      throw new ConfigError(`${name} must be an integer from 1 to ${max}`);
-    }
-  }
+  checkConfigRanges(c, { mutationTimeoutMs: 600_000, maxVerifyAttempts: 1000 });
 }
 
 /**

@@ -55,7 +55,8 @@ const REQUEST_FIELDS = new Set([
   'quoteExpirySeconds',
   'fxQuoteExpirySeconds',
 ]);
-const PARTY_ID_TYPES = new Set([
+/** The party id types of the FSPIOP API (`PartyIdType`), as the SDK accepts them. */
+export const MOJALOOP_PARTY_ID_TYPES: readonly TransferParty['idType'][] = [
   'MSISDN',
   'EMAIL',
   'PERSONAL_ID',
@@ -64,7 +65,8 @@ const PARTY_ID_TYPES = new Set([
   'ACCOUNT_ID',
   'IBAN',
   'ALIAS',
-]);
+];
+const PARTY_ID_TYPES = new Set<string>(MOJALOOP_PARTY_ID_TYPES);
 /** `transferId`: a lower-case UUID or an upper-case ULID (CorrelationId). */
 const CORRELATION_ID =
   /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[1-7][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|[0-9A-HJKMNP-TV-Z]{26})$/;
