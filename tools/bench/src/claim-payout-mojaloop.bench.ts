@@ -15,7 +15,6 @@
  * tools/bench/results/claim-payout-mojaloop.md.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
@@ -24,6 +23,7 @@ import { FineractClient } from '@payment-layer/mifos-fineract-client';
 import { MojaloopClient } from '@payment-layer/mifos-mojaloop-client';
 import { startFineractSimulator, startMojaloopSimulator } from '@payment-layer/sandbox';
 import { addMoney, money, parseAmount, subtractMoney, type Money } from '@payment-layer/shared-money';
+import { amountOf, facilityQueues, machineLine, out, sumOfPayouts } from './payout-common';
 import { percentile } from './proc';
 
 const PAYOUTS = Number.parseInt(process.env.BENCH_PAYOUTS ?? '10000', 10);
@@ -32,15 +32,6 @@ const TIMEOUT_S = Number.parseInt(process.env.BENCH_TIMEOUT_S ?? '600', 10);
 const RESULTS = join(__dirname, '..', 'results', 'claim-payout-mojaloop.md');
 const CURRENCY = 'USD';
 const FLOAT_START = '100000000.00';
-
-function out(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
-/** A deterministic approved amount between 1.01 and 997.99 with varied cents. */
-function amountOf(i: number): string {
-  return `${(i % 997) + 1}.${String((i * 37) % 100).padStart(2, '0')}`;
-}
 
 function walletOf(f: number): { idType: string; idValue: string } {
   return { idType: 'MSISDN', idValue: `2557${String(f).padStart(8, '0')}` };
@@ -94,9 +85,7 @@ async function main(): Promise<void> {
     let saves = 0;
 
     // One queue per facility, one payout in flight per facility.
-    const queues: number[][] = Array.from({ length: FACILITIES }, (_, f) =>
-      Array.from({ length: Math.ceil((PAYOUTS - f) / FACILITIES) }, (_x, k) => f + k * FACILITIES),
-    );
+    const queues = facilityQueues(PAYOUTS, FACILITIES);
     const deadline = Date.now() + TIMEOUT_S * 1000;
     const payOne = async (i: number): Promise<void> => {
       const f = i % FACILITIES;
@@ -152,9 +141,7 @@ async function main(): Promise<void> {
     if (committed !== PAYOUTS) {
       failures.push(`${committed} transfers committed, expected ${PAYOUTS}`);
     }
-    const perFacility: Money[] = queues.map((q) =>
-      q.reduce((sum, i) => addMoney(sum, parseAmount(amountOf(i), CURRENCY)), money('0.00', CURRENCY)),
-    );
+    const perFacility: Money[] = queues.map((q) => sumOfPayouts(q, CURRENCY));
     const total = perFacility.reduce((sum, m) => addMoney(sum, m), money('0.00', CURRENCY));
     perFacility.forEach((expected, f) => {
       const w = walletOf(f);
@@ -201,7 +188,7 @@ Node.js process as the rail (plain HTTP on 127.0.0.1), so the numbers are a floo
 rail's own cost, not a prediction for a real SDK, switch and Fineract. ${FACILITIES} facilities, one payout in flight
 per facility (as the claim worker runs them), so at most ${FACILITIES} payouts at a time.
 
-Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'} (shared with other work), Node.js ${process.version}, ${today}.
+Machine: ${machineLine(today)}.
 
 | Payouts | Facilities | Time (s) | Payouts/s | p50 per payout (ms) | p99 per payout (ms) | CPU ms per payout (whole process) | Progress saves |
 | ------: | ---------: | -------: | --------: | ------------------: | ------------------: | --------------------------------: | -------------: |
