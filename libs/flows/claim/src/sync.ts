@@ -1,4 +1,4 @@
-import type { SyncCursor } from '@payment-layer/fhir-openimis-client';
+import { walkSyncWindow, type SyncStep } from '@payment-layer/flows-runtime';
 import type { ClaimFlowContext } from './context';
 import { processBill, processClaimResponse, type PayoutOutcome, type PayoutProcessResult } from './payout';
 
@@ -92,64 +92,29 @@ async function walk(
   failures: { id: string; error: string }[],
   options: ClaimSyncOptions,
 ): Promise<{ counts: ClaimSyncCounts; complete: boolean }> {
-  const started = new Date();
   const counts = emptyCounts();
-  const stored = ctx.repos.cursors.getCursor(key);
-  const cursor: SyncCursor | undefined = stored
-    ? {
-        ...(stored.cursorValue ? { since: stored.cursorValue } : {}),
-        seen: stored.seenIds,
-        ...(stored.walkStartedAt ? { walkStartedAt: stored.walkStartedAt } : {}),
-      }
-    : undefined;
-  const sync = ctx.openimis.syncSince(type, {
-    ...(cursor ? { cursor } : {}),
-    pageSize: ctx.settings().syncPageSize,
+  const walked = await walkSyncWindow(ctx, {
+    key,
+    type,
     ...(params ? { params } : {}),
-  });
-  let blocked = false;
-  let processed = 0;
-  let stoppedEarly = false;
-  for await (const item of sync) {
-    try {
-      counts[(await process(ctx, item.resource)).outcome]++;
-    } catch (err) {
-      counts.failed++;
-      blocked = true;
-      if (failures.length < MAX_REPORTED_FAILURES) {
-        failures.push({
-          id: `${type}/${String(item.resource.id)}`,
-          error: err instanceof Error ? err.message : String(err),
-        });
+    pageSize: ctx.settings().syncPageSize,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    process: async (resource): Promise<SyncStep> => {
+      try {
+        counts[(await process(ctx, resource)).outcome]++;
+        return 'done';
+      } catch (err) {
+        counts.failed++;
+        if (failures.length < MAX_REPORTED_FAILURES) {
+          failures.push({
+            id: `${type}/${String(resource.id)}`,
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
+        return 'failed';
       }
-    }
-    // Advance only through the unbroken run of successes: everything after a failure is pulled again next time.
-    if (!blocked) {
-      const { since, walkStartedAt } = sync.window;
-      ctx.repos.cursors.extendSyncWindow(key, {
-        cursorValue: since ?? null,
-        walkStartedAt: walkStartedAt ?? null,
-        addedKeys: [item.key],
-      });
-    }
-    processed++;
-    if (options.signal?.aborted || (options.limit !== undefined && processed >= options.limit)) {
-      stoppedEarly = true;
-      break;
-    }
-  }
-  if (!stoppedEarly && !blocked && sync.complete) {
-    ctx.repos.cursors.saveSyncState(key, {
-      cursorValue: sync.cursor.since ?? null,
-      seenIds: [...sync.cursor.seen],
-      walkStartedAt: sync.cursor.walkStartedAt ?? null,
-    });
-  }
-  ctx.repos.cursors.recordRun(key, {
-    startedAt: started,
-    finishedAt: new Date(),
-    outcome: counts.failed > 0 ? (processed > counts.failed ? 'partial' : 'failed') : 'succeeded',
-    processed,
+    },
   });
-  return { counts, complete: !stoppedEarly && sync.complete };
+  return { counts, complete: walked.complete };
 }

@@ -1,5 +1,5 @@
 import type { Group, Patient } from 'fhir/r4';
-import type { SyncCursor } from '@payment-layer/fhir-openimis-client';
+import { loadSyncCursor, recordSyncRun, saveSyncCursor } from '@payment-layer/flows-runtime';
 import { isDuplicateError, withDates } from '@payment-layer/mifos-fineract-client';
 import {
   preparePatient,
@@ -98,14 +98,7 @@ async function syncType<T extends Patient | Group>(
   const settings = ctx.settings();
   const counts = emptyCounts();
   const startedAt = new Date();
-  const stored = ctx.repos.cursors.getCursor(type);
-  const cursor: SyncCursor | undefined = stored
-    ? {
-        ...(stored.cursorValue ? { since: stored.cursorValue } : {}),
-        seen: stored.seenIds,
-        ...(stored.walkStartedAt ? { walkStartedAt: stored.walkStartedAt } : {}),
-      }
-    : undefined;
+  const cursor = loadSyncCursor(ctx.repos, type);
   const sync = ctx.openimis.syncSince(type, {
     ...(cursor ? { cursor } : {}),
     pageSize: settings.syncPageSize,
@@ -166,36 +159,17 @@ async function syncType<T extends Patient | Group>(
   } catch (err) {
     // The walk itself failed (openIMIS down, a page it cannot serve): what follows is not synced, so the run is
     // recorded as failed with its reason for `ops attention`, not only logged.
-    ctx.repos.cursors.recordRun(type, {
-      startedAt,
-      finishedAt: new Date(),
-      outcome: 'failed',
-      processed,
-      error: err instanceof Error ? err.message : String(err),
-    });
+    recordSyncRun(ctx.repos, type, { startedAt, processed, failed: counts.failed, error: err });
     throw err;
   }
   if (!stoppedEarly) {
     await flush();
     if (!blocked && sync.complete) {
-      saveCursor(ctx, type, sync.cursor);
+      saveSyncCursor(ctx.repos, type, sync.cursor);
     }
   }
-  ctx.repos.cursors.recordRun(type, {
-    startedAt,
-    finishedAt: new Date(),
-    outcome: counts.failed > 0 ? (processed > counts.failed ? 'partial' : 'failed') : 'succeeded',
-    processed,
-  });
+  recordSyncRun(ctx.repos, type, { startedAt, processed, failed: counts.failed });
   return { counts, complete: !stoppedEarly && sync.complete };
-}
-
-function saveCursor(ctx: InsureeFlowContext, type: string, cursor: SyncCursor): void {
-  ctx.repos.cursors.saveSyncState(type, {
-    cursorValue: cursor.since ?? null,
-    seenIds: [...cursor.seen],
-    walkStartedAt: cursor.walkStartedAt ?? null,
-  });
 }
 
 /** Patients: linked ones one by one (usually unchanged, no call), new ones created through Fineract batches. */

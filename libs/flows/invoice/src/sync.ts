@@ -1,4 +1,4 @@
-import type { SyncCursor } from '@payment-layer/fhir-openimis-client';
+import { walkSyncWindow, type SyncStep } from '@payment-layer/flows-runtime';
 import { getOpenImisUuid } from '@payment-layer/fhir-util';
 import { ConflictError } from '@payment-layer/shared-errors';
 import type { InvoiceFlowContext } from './context';
@@ -52,90 +52,38 @@ export async function syncInvoices(
     failed: 0,
   };
   const failures: { id: string; error: string }[] = [];
-  const stored = ctx.repos.cursors.getCursor(INVOICE_SYNC_CURSOR);
-  const cursor: SyncCursor | undefined = stored
-    ? {
-        ...(stored.cursorValue ? { since: stored.cursorValue } : {}),
-        seen: stored.seenIds,
-        ...(stored.walkStartedAt ? { walkStartedAt: stored.walkStartedAt } : {}),
-      }
-    : undefined;
-  const sync = ctx.openimis.syncSince('Invoice', {
-    ...(cursor ? { cursor } : {}),
-    pageSize: ctx.settings().syncPageSize,
+  const walk = await walkSyncWindow(ctx, {
+    key: INVOICE_SYNC_CURSOR,
+    type: 'Invoice',
     params: { resourceType: 'invoice' },
-  });
-  let blocked = false;
-  let processed = 0;
-  let stoppedEarly = false;
-  try {
-    for await (const item of sync) {
+    pageSize: ctx.settings().syncPageSize,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    process: async (resource): Promise<SyncStep> => {
       try {
-        const r = await processInvoice(ctx, item.resource);
-        counts[r.outcome]++;
+        counts[(await processInvoice(ctx, resource)).outcome]++;
+        return 'done';
       } catch (err) {
-        if (isSetAside(ctx, item.resource, err)) {
-          // Recorded in the ledger for an operator: pulling it again cannot help, so it does not hold the cursor.
-          counts.flagged++;
-        } else {
-          counts.failed++;
-          blocked = true;
-        }
         if (failures.length < MAX_REPORTED_FAILURES) {
-          failures.push({
-            id: String(item.resource.id),
-            error: err instanceof Error ? err.message : String(err),
-          });
+          failures.push({ id: String(resource.id), error: err instanceof Error ? err.message : String(err) });
         }
+        // Recorded in the ledger for an operator: pulling it again cannot help, so it does not hold the cursor.
+        if (isSetAside(ctx, resource, err)) {
+          counts.flagged++;
+          return 'set-aside';
+        }
+        counts.failed++;
+        return 'failed';
       }
-      // Advance only through the unbroken run of successes: everything after a failure is pulled again next time.
-      if (!blocked) {
-        // Appends this invoice's key: the window's key list is never rewritten while walking.
-        const { since, walkStartedAt } = sync.window;
-        ctx.repos.cursors.extendSyncWindow(INVOICE_SYNC_CURSOR, {
-          cursorValue: since ?? null,
-          walkStartedAt: walkStartedAt ?? null,
-          addedKeys: [item.key],
-        });
-      }
-      processed++;
-      if (options.signal?.aborted || (options.limit !== undefined && processed >= options.limit)) {
-        stoppedEarly = true;
-        break;
-      }
-    }
-  } catch (err) {
-    // The walk itself failed (openIMIS down, a page it cannot serve): the invoices after this point are not
-    // charged, so the run is recorded as failed with its reason for `ops attention`, not only logged.
-    recordFailedRun(ctx, started, processed, err);
-    throw err;
-  }
-  if (!stoppedEarly && !blocked && sync.complete) {
-    saveCursor(ctx, sync.cursor);
-  }
-  ctx.repos.cursors.recordRun(INVOICE_SYNC_CURSOR, {
-    startedAt: started,
-    finishedAt: new Date(),
-    outcome: counts.failed > 0 ? (processed > counts.failed ? 'partial' : 'failed') : 'succeeded',
-    processed,
+    },
   });
-  ctx.log.info({ processed, ...counts }, 'invoice sync finished');
+  ctx.log.info({ processed: walk.processed, ...counts }, 'invoice sync finished');
   return {
     counts,
-    complete: !stoppedEarly && sync.complete,
+    complete: walk.complete,
     failures,
     durationMs: Date.now() - started.getTime(),
   };
-}
-
-function recordFailedRun(ctx: InvoiceFlowContext, started: Date, processed: number, err: unknown): void {
-  ctx.repos.cursors.recordRun(INVOICE_SYNC_CURSOR, {
-    startedAt: started,
-    finishedAt: new Date(),
-    outcome: 'failed',
-    processed,
-    error: err instanceof Error ? err.message : String(err),
-  });
 }
 
 function isSetAside(ctx: InvoiceFlowContext, resource: { id?: string }, err: unknown): boolean {
@@ -144,12 +92,4 @@ function isSetAside(ctx: InvoiceFlowContext, resource: { id?: string }, err: unk
   }
   const uuid = getOpenImisUuid(resource);
   return uuid !== undefined && ctx.repos.ledger.getInvoiceByOpenimisId(uuid)?.state === 'needs_attention';
-}
-
-function saveCursor(ctx: InvoiceFlowContext, cursor: SyncCursor): void {
-  ctx.repos.cursors.saveSyncState(INVOICE_SYNC_CURSOR, {
-    cursorValue: cursor.since ?? null,
-    seenIds: [...cursor.seen],
-    walkStartedAt: cursor.walkStartedAt ?? null,
-  });
 }

@@ -4,3 +4,4 @@ export * from './plugins';
 export * from './upstream';
 export * from './main';
 export * from './config-checks';
+export * from './sync-window';
