@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { singleRunHandler } from '@payment-layer/flows-runtime';
+import { runReport, singleRunHandler } from '@payment-layer/flows-runtime';
 import { syncClaims } from '@payment-layer/flows-claim';
 
 /**
@@ -18,20 +18,10 @@ export async function syncRoutes(app: FastifyInstance): Promise<void> {
     answer: ({ report: r, paid }) => {
       const failed = r.claims.failed + r.bills.failed;
       const text = `claims: ${r.claims.queued} queued, ${r.claims.known} known, ${r.claims.skipped} skipped, ${r.claims.failed} failed; bills: ${r.bills.queued} queued, ${r.bills.known} known, ${r.bills.skipped} skipped, ${r.bills.failed} failed; ${paid} payouts paid`;
-      return {
-        httpStatus: 200,
-        body: {
-          resourceType: 'OperationOutcome',
-          issue: [
-            { severity: failed > 0 ? 'warning' : 'information', code: 'informational', diagnostics: text },
-            ...r.failures.map((f) => ({
-              severity: 'error' as const,
-              code: 'processing' as const,
-              diagnostics: `${f.id}: ${f.error}`,
-            })),
-          ],
-        },
-        ...(failed > 0 ? { status: 'Completed with error(s)' as const } : {}),
+      return runReport({
+        text,
+        problems: failed,
+        failures: r.failures.map((f) => ({ ref: f.id, error: f.error })),
         properties: {
           claimsQueued: r.claims.queued,
           claimsSkipped: r.claims.skipped,
@@ -41,7 +31,7 @@ export async function syncRoutes(app: FastifyInstance): Promise<void> {
           complete: r.complete,
           durationMs: r.durationMs,
         },
-      };
+      });
     },
   });
   app.post('/sync/claims', { config: { needsConfig: true } }, handler);

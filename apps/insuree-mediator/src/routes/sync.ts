@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { singleRunHandler } from '@payment-layer/flows-runtime';
+import { runReport, singleRunHandler } from '@payment-layer/flows-runtime';
 import { syncInsurees, type SyncReport } from '@payment-layer/flows-insuree';
 
 /**
@@ -14,22 +14,12 @@ export async function syncRoutes(app: FastifyInstance): Promise<void> {
       const failed = r.patients.failed + r.groups.failed;
       const text = `patients: ${r.patients.created} created, ${r.patients.updated} updated, ${r.patients.unchanged} unchanged, ${r.patients.failed} failed; groups: ${r.groups.created} created, ${r.groups.updated} updated, ${r.groups.unchanged} unchanged, ${r.groups.failed} failed`;
       app.log.info({ ...flatten(r), durationMs: r.durationMs }, 'insuree sync finished');
-      return {
-        httpStatus: 200,
-        body: {
-          resourceType: 'OperationOutcome',
-          issue: [
-            { severity: failed > 0 ? 'warning' : 'information', code: 'informational', diagnostics: text },
-            ...r.failures.map((f) => ({
-              severity: 'error' as const,
-              code: 'processing' as const,
-              diagnostics: `${f.resourceType}/${f.id}: ${f.error}`,
-            })),
-          ],
-        },
-        ...(failed > 0 ? { status: 'Completed with error(s)' as const } : {}),
+      return runReport({
+        text,
+        problems: failed,
+        failures: r.failures.map((f) => ({ ref: `${f.resourceType}/${f.id}`, error: f.error })),
         properties: { ...flatten(r), complete: r.complete, durationMs: r.durationMs },
-      };
+      });
     },
   });
   app.post('/sync/insurees', handler);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { singleRunHandler } from '@payment-layer/flows-runtime';
+import { runReport, singleRunHandler } from '@payment-layer/flows-runtime';
 import { syncInvoices } from '@payment-layer/flows-invoice';
 
 /**
@@ -14,20 +14,10 @@ export async function syncRoutes(app: FastifyInstance): Promise<void> {
       const { charged, unchanged, skipped, flagged, failed } = r.counts;
       const text = `invoices: ${charged} charged, ${unchanged} unchanged, ${skipped} skipped, ${flagged} flagged for an operator, ${failed} failed`;
       const problems = failed + flagged;
-      return {
-        httpStatus: 200,
-        body: {
-          resourceType: 'OperationOutcome',
-          issue: [
-            { severity: problems > 0 ? 'warning' : 'information', code: 'informational', diagnostics: text },
-            ...r.failures.map((f) => ({
-              severity: 'error' as const,
-              code: 'processing' as const,
-              diagnostics: `Invoice/${f.id}: ${f.error}`,
-            })),
-          ],
-        },
-        ...(problems > 0 ? { status: 'Completed with error(s)' as const } : {}),
+      return runReport({
+        text,
+        problems,
+        failures: r.failures.map((f) => ({ ref: `Invoice/${f.id}`, error: f.error })),
         properties: {
           charged,
           unchanged,
@@ -37,7 +27,7 @@ export async function syncRoutes(app: FastifyInstance): Promise<void> {
           complete: r.complete,
           durationMs: r.durationMs,
         },
-      };
+      });
     },
   });
   // A sync applies charges by the operator config: it waits for it like the invoice routes.

@@ -1,5 +1,6 @@
 import type { OperationOutcome } from 'fhir/r4';
 import { getStatus, isMediatorError } from '@payment-layer/shared-errors';
+import type { MediatorResult } from '@payment-layer/openhim-mediator';
 
 /** An error as one entry of a batch answer reports it. */
 export interface ErrorOutcome {
@@ -76,5 +77,48 @@ export function informationalOutcome(
   return {
     resourceType: 'OperationOutcome',
     issue: [{ severity, code: 'informational', diagnostics: text }],
+  };
+}
+
+/** What a sync or reconciliation run reports to OpenHIM (see {@link runReport}). */
+export interface RunReportInput {
+  /** One line of counts, e.g. `invoices: 3 charged, 0 failed`. */
+  readonly text: string;
+  /** How many resources failed or were flagged: the transaction is then "Completed with error(s)". */
+  readonly problems: number;
+  /** The first failures, each already named (`Invoice/<id>`) with its message. */
+  readonly failures: readonly { readonly ref: string; readonly error: string }[];
+  /** Transaction properties shown in the OpenHIM console (counts, timings). */
+  readonly properties: Readonly<Record<string, string | number | boolean>>;
+}
+
+/**
+ * The answer of a finished run (a polling channel's sync): 200 with an OperationOutcome whose first issue is the
+ * counts (a warning when something failed) followed by one error per failure, "Completed with error(s)" when
+ * there were problems, and the counts as transaction properties.
+ *
+ * @param input - counts text, problems, failures and properties
+ * @returns the mediator result for `reply.sendResult`
+ */
+export function runReport(input: RunReportInput): MediatorResult {
+  return {
+    httpStatus: 200,
+    body: {
+      resourceType: 'OperationOutcome',
+      issue: [
+        {
+          severity: input.problems > 0 ? 'warning' : 'information',
+          code: 'informational',
+          diagnostics: input.text,
+        },
+        ...input.failures.map((f) => ({
+          severity: 'error' as const,
+          code: 'processing' as const,
+          diagnostics: `${f.ref}: ${f.error}`,
+        })),
+      ],
+    },
+    ...(input.problems > 0 ? { status: 'Completed with error(s)' as const } : {}),
+    properties: input.properties,
   };
 }
