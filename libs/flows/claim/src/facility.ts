@@ -1,11 +1,7 @@
 import type { Organization } from 'fhir/r4';
 import { getBusinessCode, getOpenImisUuid } from '@payment-layer/fhir-util';
-import {
-  isDuplicateError,
-  type ClientCreateRequest,
-  type ClientData,
-  type SavingsAccountData,
-} from '@payment-layer/mifos-fineract-client';
+import { isDuplicateError, type SavingsAccountData } from '@payment-layer/mifos-fineract-client';
+import { upsertOrganizationClient } from '@payment-layer/flows-parties';
 import { MappingError, NotFoundError, ValidationError } from '@payment-layer/shared-errors';
 import type { ClaimFlowContext } from './context';
 import type { FacilityRef } from './intake';
@@ -110,17 +106,19 @@ async function upsertFacilityClient(
   organization: Organization,
 ): Promise<{ clientId: number; created: boolean }> {
   const settings = ctx.settings();
-  let mapped: ClientCreateRequest;
   try {
-    // The typed Fineract verbs add dateFormat/locale themselves.
-    const {
-      dateFormat: _f,
-      locale: _l,
-      ...payload
-    } = ctx.mappings.organizationToClient.apply(organization, {
-      config: { officeId: settings.fineractOfficeId, today: settings.today },
-    }) as unknown as ClientCreateRequest & { dateFormat?: string; locale?: string };
-    mapped = { ...payload, externalId: uuid };
+    const r = await upsertOrganizationClient(
+      {
+        fineract: ctx.fineract,
+        repos: ctx.repos,
+        mapping: ctx.mappings.organizationToClient,
+        officeId: settings.fineractOfficeId,
+        today: settings.today,
+      },
+      uuid,
+      organization,
+    );
+    return { clientId: r.clientId, created: r.outcome === 'created' };
   } catch (err) {
     if (err instanceof ValidationError || err instanceof MappingError) {
       throw new MappingError(`health facility ${uuid} cannot become a Fineract client: ${err.message}`, {
@@ -129,39 +127,6 @@ async function upsertFacilityClient(
     }
     throw err;
   }
-  let found: ClientData | undefined = await ctx.fineract.getClientByExternalId(uuid);
-  let clientId: number;
-  let created = false;
-  if (found) {
-    clientId = found.id;
-  } else {
-    try {
-      const r = await ctx.fineract.createClient(mapped, { operationKey: `client:${uuid}` });
-      const id = r.clientId ?? r.resourceId;
-      if (id === undefined) {
-        throw new ValidationError('Fineract answered without clientId');
-      }
-      clientId = id;
-      created = !(r.write.fromReadBack || r.write.servedFromCache);
-    } catch (err) {
-      if (!isDuplicateError(err)) {
-        throw err;
-      }
-      // Created meanwhile by the invoice mediator (a bill or policy-holder recipient) or a concurrent request.
-      found = await ctx.fineract.getClientByExternalId(uuid);
-      if (!found) {
-        throw err;
-      }
-      clientId = found.id;
-    }
-  }
-  ctx.repos.links.upsertLink({
-    openimisType: 'Organization',
-    openimisId: uuid,
-    fineractType: 'client',
-    fineractId: clientId,
-  });
-  return { clientId, created };
 }
 
 function statusOf(account: SavingsAccountData): 'submitted' | 'approved' | 'active' | 'other' {

@@ -1,11 +1,6 @@
 import type { Invoice, Organization } from 'fhir/r4';
 import { getReferenceIdentity } from '@payment-layer/fhir-util';
-import {
-  isDuplicateError,
-  type ClientCreateRequest,
-  type ClientData,
-} from '@payment-layer/mifos-fineract-client';
-import { resolveOpenImisUuid, upsertPatient } from '@payment-layer/flows-parties';
+import { resolveOpenImisUuid, upsertOrganizationClient, upsertPatient } from '@payment-layer/flows-parties';
 import { MappingError, NotFoundError, ValidationError } from '@payment-layer/shared-errors';
 import type { InvoiceFlowContext } from './context';
 
@@ -127,48 +122,16 @@ async function upsertOrganization(
   organization: Organization,
 ): Promise<{ fineractClientId: number; outcome: ResolvedRecipient['outcome'] }> {
   const settings = ctx.settings();
-  // The typed Fineract verbs add dateFormat/locale themselves.
-  const {
-    dateFormat: _f,
-    locale: _l,
-    ...mapped
-  } = ctx.mappings.organizationToClient.apply(organization, {
-    config: { officeId: settings.fineractOfficeId, today: settings.today },
-  }) as unknown as ClientCreateRequest & { dateFormat?: string; locale?: string };
-  const payload: ClientCreateRequest = { ...mapped, externalId: uuid };
-  let found: ClientData | undefined = await ctx.fineract.getClientByExternalId(uuid);
-  let clientId: number;
-  let outcome: ResolvedRecipient['outcome'];
-  if (found) {
-    clientId = found.id;
-    outcome = 'linked';
-  } else {
-    try {
-      const created = await ctx.fineract.createClient(payload, { operationKey: `client:${uuid}` });
-      const id = created.clientId ?? created.resourceId;
-      if (id === undefined) {
-        throw new ValidationError('Fineract answered without clientId');
-      }
-      clientId = id;
-      outcome = created.write.fromReadBack || created.write.servedFromCache ? 'linked' : 'created';
-    } catch (err) {
-      if (!isDuplicateError(err)) {
-        throw err;
-      }
-      // Created by a concurrent request (or the claim mediator) between our read and our write: link it.
-      found = await ctx.fineract.getClientByExternalId(uuid);
-      if (!found) {
-        throw err;
-      }
-      clientId = found.id;
-      outcome = 'linked';
-    }
-  }
-  ctx.repos.links.upsertLink({
-    openimisType: 'Organization',
-    openimisId: uuid,
-    fineractType: 'client',
-    fineractId: clientId,
-  });
-  return { fineractClientId: clientId, outcome };
+  const r = await upsertOrganizationClient(
+    {
+      fineract: ctx.fineract,
+      repos: ctx.repos,
+      mapping: ctx.mappings.organizationToClient,
+      officeId: settings.fineractOfficeId,
+      today: settings.today,
+    },
+    uuid,
+    organization,
+  );
+  return { fineractClientId: r.clientId, outcome: r.outcome };
 }

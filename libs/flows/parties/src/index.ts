@@ -6,3 +6,4 @@ export * from './mappings-dir';
 export * from './patient';
 export * from './quirks';
 export * from './savings';
+export * from './organization';
