@@ -46,6 +46,17 @@ describe('claim mediator config', () => {
     expect(() => loadClaimEnv({ ...ENV, [name]: value })).toThrow(message);
   });
 
+  it('refuses MOJALOOP_SDK_URL without the payout float at boot, naming the variable', () => {
+    const mojaloop = {
+      ...ENV,
+      MOJALOOP_SDK_URL: 'http://sdk.test:4001',
+      MOJALOOP_PAYER_ID_VALUE: 'OPENIMIS',
+      MOJALOOP_PAYER_PAYMENT_TYPE_ID: '1',
+    };
+    expect(() => loadClaimEnv(mojaloop)).toThrow(/MOJALOOP_PAYER_FLOAT_SAVINGS_ACCOUNT_ID/);
+    expect(() => loadClaimEnv({ ...mojaloop, MOJALOOP_PAYER_FLOAT_SAVINGS_ACCOUNT_ID: '7' })).not.toThrow();
+  });
+
   it('accepts the default operator config and refuses a bad one', () => {
     const config = definition.config as ClaimRemoteConfig;
     expect(() => {

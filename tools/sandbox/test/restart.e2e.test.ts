@@ -77,6 +77,11 @@ function expectDemoSucceeded(output: string): void {
     /POST \/fhir\/ClaimResponse \S+ \([0-9a-f-]+\) → 201: claim \S+: [\d.]+ USD to facility \S+ over fineract paid/,
   );
   expect(output).toMatch(/Fineract: 1 deposit of [\d.]+ into savings account \d+/);
+  expect(output).toMatch(
+    /POST \/fhir\/ClaimResponse \S+ \([0-9a-f-]+, facility \S+\) → 201: claim \S+: [\d.]+ USD to facility \S+ over mojaloop paid/,
+  );
+  expect(output).toMatch(/payout paid: transfer [0-9a-f-]+ COMMITTED \(1 transfer\)/);
+  expect(output).toMatch(/payout float \(savings account \d+\) debited [\d.]+ in 1 withdrawal/);
 }
 
 async function answers(port: number): Promise<boolean> {

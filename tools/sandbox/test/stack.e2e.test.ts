@@ -5,9 +5,11 @@ import { parseAmount, toMojaloopAmount } from '@payment-layer/shared-money';
 import { createRepositories, openStagingDb } from '@payment-layer/staging-db';
 import {
   runClaimDemo,
+  runClaimMojaloopDemo,
   runInsureeDemo,
   runMojaloopDemo,
   runPaymentDemo,
+  SANDBOX_PAYOUT_FLOAT,
   startStack,
   type Stack,
 } from '../src/cli/stack';
@@ -57,7 +59,12 @@ describe('the payment layer end to end in the sandbox', () => {
     expect(r.syncStatus).toBe(200);
     const sims = stack.up.sims!;
     const patients = sims.openimis.store.list('Patient').length;
-    expect(sims.fineract.state.clients.size).toBe(patients);
+    // Every insuree is a client; the only other one is the scheme's payout float (created at start).
+    const insurees = [...sims.fineract.state.clients.values()].filter(
+      (c) => c.externalId !== SANDBOX_PAYOUT_FLOAT.externalId,
+    );
+    expect(insurees).toHaveLength(patients);
+    expect(sims.fineract.state.clients.size).toBe(patients + 1);
     expect(sims.core.getTransaction(r.syncTransaction)?.storageError).toBeUndefined();
   });
 
@@ -90,6 +97,33 @@ describe('the payment layer end to end in the sandbox', () => {
     const account = sims.fineract.state.savingsAccounts.get(r.savingsAccountId ?? -1);
     expect(sims.fineract.state.clients.get(account?.clientId ?? -1)?.legalFormId).toBe(2);
     expect(sims.core.getTransaction(r.transaction)?.storageError).toBeUndefined();
+  });
+
+  it('valuated claim of the Mojaloop-routed facility → one COMMITTED transfer to its wallet, one float withdrawal, payout paid', async () => {
+    const r = await runClaimMojaloopDemo(stack);
+    const sims = stack.up.sims!;
+    expect(r.status).toBe(201);
+    expect(r.payoutState).toBe('paid');
+    expect(r.transfers).toBe(1);
+    expect(r.transferState).toBe('COMMITTED');
+    expect(r.withdrawals).toBe(1);
+    // The wallet got the amount and the float gave exactly that (no fee in the sandbox).
+    const [amount, currency] = r.amount.split(' ');
+    expect(r.walletCredited).toBe(parseAmount(amount, currency!).amount);
+    expect(r.floatDebited).toBe(r.walletCredited);
+    // Not the Fineract demo's claim, and nothing deposited into a facility savings account for it.
+    const deposits = [...sims.fineract.state.savingsTransactions.values()].filter(
+      (t) => t.savingsId !== r.floatSavingsAccountId && t.paymentDetail?.receiptNumber === r.claimCode,
+    );
+    expect(deposits).toHaveLength(0);
+    expect(sims.core.getTransaction(r.transaction)?.storageError).toBeUndefined();
+    const db = openStagingDb({ path: stack.layout.stagingDb });
+    try {
+      const payout = createRepositories(db).payouts.getByKey(`claim:${r.claimId}`);
+      expect(payout).toMatchObject({ state: 'paid', rail: 'mojaloop', reference: r.transferId });
+    } finally {
+      db.close();
+    }
   });
 
   it('a contribution paid over Mojaloop: lookup, quote, RESERVED, COMMITTED → one mojaloop payment, one PaymentNotice, PAID', async () => {

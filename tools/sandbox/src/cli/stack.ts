@@ -9,12 +9,14 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
-import { parseAmount, toMojaloopAmount } from '@payment-layer/shared-money';
+import type { ClaimResponse } from 'fhir/r4';
+import { parseAmount, subtractMoney, toMojaloopAmount } from '@payment-layer/shared-money';
 import { startFineractSimulator, type FineractSimulator } from '../fineract';
 import {
   FakePayerFsp,
   startMojaloopSimulator,
   type MojaloopSimulator,
+  type SimTransfer,
   type SimWallet,
   type SimWalletState,
 } from '../mojaloop';
@@ -96,6 +98,34 @@ export const SANDBOX_MOJALOOP_PAYEE = {
 /** OpenHIM client the sandbox's Mojaloop SDK authenticates as on the `Mojaloop SDK backend` channel. */
 export const MOJALOOP_SDK_CLIENT_ID = 'mojaloop-sdk';
 
+/**
+ * The sandbox scheme's payout float: an entity client in the Fineract simulator with a savings account the claim
+ * mediator withdraws every Mojaloop payout from (and refunds failed ones to), funded once at start.
+ */
+export const SANDBOX_PAYOUT_FLOAT = {
+  name: 'openIMIS scheme',
+  externalId: 'openimis-scheme-payout-float',
+  amount: '10000000.00',
+  receiptNumber: 'payout-float-top-up',
+} as const;
+
+/** The mobile money wallet the sandbox pays its Mojaloop-routed health facility to. */
+export const SANDBOX_CLAIM_WALLET = {
+  idType: 'MSISDN',
+  idValue: '255700000100',
+  displayName: 'Health facility wallet',
+} as const;
+
+/** How the sandbox pays one health facility's claims over Mojaloop. */
+export interface SandboxClaimPayout {
+  /** Code of the health facility routed to the Mojaloop rail (`PAYOUT_RAIL_BY_FACILITY`). */
+  readonly facilityCode: string;
+  /** Its wallet, registered in the SDK simulator (`PAYOUT_WALLET_BY_FACILITY`). */
+  readonly wallet: { readonly idType: string; readonly idValue: string };
+  /** The payout float's savings account (`MOJALOOP_PAYER_FLOAT_SAVINGS_ACCOUNT_ID`). */
+  readonly floatSavingsAccountId: number;
+}
+
 /** What an app needs to pay out over the sandbox's Mojaloop scheme (SDK simulator). */
 export interface StackMojaloop {
   /** Base URL of the SDK simulator's outbound API (a payer mediator's `MojaloopClient` base URL). */
@@ -132,7 +162,11 @@ export interface Stack {
   /** Router client of the sandbox (OpenHIM role `openimis`). */
   readonly client?: { id: string; password: string };
   /** Sandbox only: the Mojaloop SDK simulator (pay out) and the SDK's router client (pay in, role `mojaloop-sdk`). */
-  readonly mojaloop?: StackMojaloop & { readonly sdkClient: { id: string; password: string } };
+  readonly mojaloop?: StackMojaloop & {
+    readonly sdkClient: { id: string; password: string };
+    /** The Mojaloop-routed health facility, its wallet and the payout float (none when no facility fits). */
+    readonly claimPayout?: SandboxClaimPayout;
+  };
   stop(): Promise<void>;
 }
 
@@ -337,6 +371,103 @@ async function waitFor(
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Whether openIMIS valuated this claim (status 16) with an amount to pay. */
+function isValuated(r: { resourceType?: string; total?: ClaimResponse['total'] }): boolean {
+  return (
+    r.resourceType === 'ClaimResponse' &&
+    (r.total ?? []).some((t) => t.category.coding?.some((c) => c.code === '16') && (t.amount?.value ?? 0) > 0)
+  );
+}
+
+/** The valuated claims of the simulated openIMIS, in the store's order (the Fineract claim demo pays the first). */
+function valuatedClaims(openimis: OpenImisSimulator): ClaimResponse[] {
+  return openimis.store
+    .list('ClaimResponse')
+    .filter((r): r is ClaimResponse => r.resourceType === 'ClaimResponse' && isValuated(r));
+}
+
+/** The code of the health facility a claim is paid to (its Claim.provider's `LC` identifier, as openIMIS has it). */
+function claimFacilityCode(openimis: OpenImisSimulator, claim: ClaimResponse): string | undefined {
+  const provider = (openimis.store.get('Claim', String(claim.id)) as { provider?: { reference?: string } })
+    ?.provider?.reference;
+  const uuid = provider?.startsWith('Organization/') ? provider.slice('Organization/'.length) : undefined;
+  const org = uuid
+    ? (openimis.store.get('Organization', uuid) as
+        { identifier?: { type?: { coding?: { code?: string }[] }; value?: string }[] } | undefined)
+    : undefined;
+  return org?.identifier?.find((i) => i.type?.coding?.some((c) => c.code === 'LC'))?.value;
+}
+
+/**
+ * Prepares the sandbox's Mojaloop claim payouts, as a scheme operator would: the payout float (an entity client
+ * "openIMIS scheme" with a savings account in the Fineract simulator, funded by a deposit) and one health facility
+ * routed to Mojaloop with a wallet in the SDK simulator. The facility is that of a valuated claim other than the
+ * Fineract claim demo's, and not the Fineract demo's own facility (routing is per facility).
+ *
+ * @param up - the sandbox upstreams
+ * @returns the payout settings, or undefined when the population has no second facility with a valuated claim
+ */
+async function sandboxClaimPayout(up: Upstreams): Promise<SandboxClaimPayout | undefined> {
+  const sims = up.sims;
+  if (!sims) {
+    return undefined;
+  }
+  const claims = valuatedClaims(sims.openimis);
+  const fineractFacility = claims[0] ? claimFacilityCode(sims.openimis, claims[0]) : undefined;
+  const facilityCode = claims
+    .slice(1)
+    .map((c) => claimFacilityCode(sims.openimis, c))
+    .find((code) => code !== undefined && code !== fineractFacility);
+  if (facilityCode === undefined) {
+    return undefined;
+  }
+  const f = up.fineract;
+  const fineractCall = async (
+    path: string,
+    body: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> => {
+    const r = await request(`${f.url}/${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${f.username}:${f.password}`).toString('base64')}`,
+        'fineract-platform-tenantid': f.tenant,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ ...body, dateFormat: 'yyyy-MM-dd', locale: 'en' }),
+    });
+    const text = await r.body.text();
+    if (r.statusCode !== 200) {
+      throw new Error(`Fineract POST ${path} answered ${r.statusCode}: ${text}`);
+    }
+    return JSON.parse(text) as Record<string, unknown>;
+  };
+  const today = new Date().toISOString().slice(0, 10);
+  // An active entity client opened with a savings account of the payout product (product 1 of the simulator).
+  const scheme = await fineractCall('clients', {
+    officeId: 1,
+    legalFormId: 2,
+    fullname: SANDBOX_PAYOUT_FLOAT.name,
+    externalId: SANDBOX_PAYOUT_FLOAT.externalId,
+    active: true,
+    activationDate: today,
+    submittedOnDate: today,
+    savingsProductId: 1,
+  });
+  const floatSavingsAccountId = scheme.savingsId;
+  if (typeof floatSavingsAccountId !== 'number') {
+    throw new Error(`Fineract opened no savings account for the payout float: ${JSON.stringify(scheme)}`);
+  }
+  await fineractCall(`savingsaccounts/${floatSavingsAccountId}/transactions?command=deposit`, {
+    transactionDate: today,
+    transactionAmount: SANDBOX_PAYOUT_FLOAT.amount,
+    paymentTypeId: 1,
+    receiptNumber: SANDBOX_PAYOUT_FLOAT.receiptNumber,
+  });
+  sims.mojaloop.addWallet(SANDBOX_CLAIM_WALLET);
+  const { idType, idValue } = SANDBOX_CLAIM_WALLET;
+  return { facilityCode, wallet: { idType, idValue }, floatSavingsAccountId };
+}
+
 /**
  * Starts upstreams and mediators; resolves once every mediator answers /health and (in the sandbox) has registered
  * its channels with the OpenHIM core simulator.
@@ -371,9 +502,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     settings = realSystemsSettings(options.env);
   }
   let up: Upstreams;
+  let claimPayout: SandboxClaimPayout | undefined;
   try {
     up = await upstreams(options);
   } catch (err) {
+    claim?.release();
+    throw err;
+  }
+  try {
+    claimPayout = await sandboxClaimPayout(up);
+  } catch (err) {
+    await Promise.allSettled(
+      Object.values(up.sims ?? {}).map((sim: { close(): Promise<void> }) => sim.close()),
+    );
     claim?.release();
     throw err;
   }
@@ -381,18 +522,36 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     MEDIATORS.map(async (m) => ({ ...m, port: options.ports === 'random' ? await freePort() : m.port })),
   );
   // In the sandbox the payment mediator is the payee of the Mojaloop scheme: its SDK backend routes are served.
-  const envFor = (spec: MediatorSpec): Pick<StackOptions, 'env'> =>
-    up.sandbox && spec.name === 'payment-mediator'
-      ? {
-          env: {
-            ...options.env,
-            MOJALOOP_PAYEE_ID_TYPE: SANDBOX_MOJALOOP_PAYEE.idType,
-            MOJALOOP_PAYEE_ID_VALUE: SANDBOX_MOJALOOP_PAYEE.idValue,
-            MOJALOOP_PAYEE_NAME: SANDBOX_MOJALOOP_PAYEE.displayName,
-            MOJALOOP_DFSP_ID: SANDBOX_MOJALOOP_PAYEE.dfspId,
-          },
-        }
-      : options;
+  // The claim mediator pays the scheme's Mojaloop-routed facility from the payout float, as the same DFSP.
+  const envFor = (spec: MediatorSpec): Pick<StackOptions, 'env'> => {
+    if (up.sandbox && spec.name === 'payment-mediator') {
+      return {
+        env: {
+          ...options.env,
+          MOJALOOP_PAYEE_ID_TYPE: SANDBOX_MOJALOOP_PAYEE.idType,
+          MOJALOOP_PAYEE_ID_VALUE: SANDBOX_MOJALOOP_PAYEE.idValue,
+          MOJALOOP_PAYEE_NAME: SANDBOX_MOJALOOP_PAYEE.displayName,
+          MOJALOOP_DFSP_ID: SANDBOX_MOJALOOP_PAYEE.dfspId,
+        },
+      };
+    }
+    if (up.sims && claimPayout && spec.name === 'claim-mediator') {
+      return {
+        env: {
+          ...options.env,
+          PAYOUT_RAIL: 'fineract',
+          PAYOUT_RAIL_BY_FACILITY: JSON.stringify({ [claimPayout.facilityCode]: 'mojaloop' }),
+          PAYOUT_WALLET_BY_FACILITY: JSON.stringify({ [claimPayout.facilityCode]: claimPayout.wallet }),
+          MOJALOOP_SDK_URL: up.sims.mojaloop.url,
+          MOJALOOP_PAYER_ID_TYPE: SANDBOX_MOJALOOP_PAYEE.idType,
+          MOJALOOP_PAYER_ID_VALUE: SANDBOX_MOJALOOP_PAYEE.idValue,
+          MOJALOOP_PAYER_FLOAT_SAVINGS_ACCOUNT_ID: String(claimPayout.floatSavingsAccountId),
+          MOJALOOP_PAYER_PAYMENT_TYPE_ID: '1',
+        },
+      };
+    }
+    return options;
+  };
   const mediators = specs.map((spec) => ({
     ...spec,
     child: spawnMediator(spec, up, envFor(spec), layout, settings),
@@ -477,6 +636,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         addWallet: (wallet) => sim.addWallet(wallet),
         sim,
         sdkClient,
+        ...(claimPayout ? { claimPayout } : {}),
       };
     }
     return {
@@ -730,15 +890,7 @@ export async function runClaimDemo(stack: Stack): Promise<ClaimDemoResult> {
   if (!sims || !routerUrl) {
     throw new Error('the demo runs in the sandbox only');
   }
-  const valuated = sims.openimis.store
-    .list('ClaimResponse')
-    .find(
-      (r) =>
-        r.resourceType === 'ClaimResponse' &&
-        (r.total ?? []).some(
-          (t) => t.category.coding?.some((c) => c.code === '16') && (t.amount?.value ?? 0) > 0,
-        ),
-    );
+  const valuated = valuatedClaims(sims.openimis)[0];
   if (valuated?.resourceType !== 'ClaimResponse') {
     throw new Error('the sandbox population has no valuated claim');
   }
@@ -924,5 +1076,113 @@ export async function runMojaloopDemo(stack: Stack): Promise<MojaloopDemoResult>
     ...(typeof props.outcome === 'string' ? { paymentOutcome: props.outcome } : {}),
     paymentNotices: sims.openimis.store.paymentNotices().filter((p) => p.subjectId === state.id).length,
     invoicePaid: sims.openimis.store.invoice(state.id)?.status === 2,
+  };
+}
+
+/** What the Mojaloop claim payout demo did. */
+export interface ClaimMojaloopDemoResult {
+  claimId: string;
+  claimCode: string;
+  facilityCode: string;
+  status: number;
+  text: string;
+  /** The OpenHIM transaction of the ClaimResponse POST. */
+  transaction: string;
+  /** `payoutState` the claim mediator answered with (the payout ran in the request). */
+  payoutState: string;
+  /** Transfers the SDK simulator holds for this payout (homeTransactionId `claim:<id>`). */
+  transfers: number;
+  transferId: string;
+  /** The switch's state of the transfer (`COMMITTED`). */
+  transferState: string;
+  /** The amount and currency of the transfer. */
+  amount: string;
+  wallet: string;
+  /** What the wallet received in this demo. */
+  walletCredited: string;
+  floatSavingsAccountId: number;
+  /** Withdrawals from the float with the claim code as receipt number. */
+  withdrawals: number;
+  /** Float balance before minus after. */
+  floatDebited: string;
+}
+
+/**
+ * A claim paid by mobile money: one valuated ClaimResponse of the Mojaloop-routed health facility, posted through
+ * the OpenHIM router; the payout runs in the request (the worker finishes it otherwise): the amount is withdrawn from
+ * the scheme's payout float in Fineract, then one transfer is sent through the SDK simulator and COMMITTED to the
+ * facility's wallet.
+ *
+ * @param stack - a sandbox stack
+ * @returns ids and outcomes
+ */
+export async function runClaimMojaloopDemo(stack: Stack): Promise<ClaimMojaloopDemoResult> {
+  const sims = stack.up.sims;
+  const routerUrl = stack.up.openhim.routerUrl;
+  const payout = stack.mojaloop?.claimPayout;
+  if (!sims || !routerUrl || !payout) {
+    throw new Error(
+      'the Mojaloop claim demo runs in the sandbox, with a second health facility that has a valuated claim',
+    );
+  }
+  const claim = valuatedClaims(sims.openimis).find(
+    (c) => claimFacilityCode(sims.openimis, c) === payout.facilityCode,
+  );
+  if (!claim) {
+    throw new Error(`health facility ${payout.facilityCode} has no valuated claim`);
+  }
+  const code =
+    claim.identifier?.find((i) => i.type?.coding?.some((c) => c.code === 'MR' || c.code === 'Code'))?.value ??
+    '';
+  const { idType, idValue } = payout.wallet;
+  const floatAccount = (): { accountBalance: string } | undefined =>
+    sims.fineract.state.savingsAccounts.get(payout.floatSavingsAccountId);
+  const floatBefore = floatAccount()?.accountBalance ?? '0';
+  const walletBefore = new Map(sims.mojaloop.wallet(idType, idValue)?.balances ?? []);
+
+  const res = await request(`${routerUrl}/fhir/ClaimResponse`, {
+    method: 'POST',
+    headers: { authorization: routerAuth(stack), 'content-type': 'application/fhir+json' },
+    body: JSON.stringify(claim),
+  });
+  const body = (await res.body.json()) as { issue?: { diagnostics?: string }[] };
+  const transaction = String(res.headers['x-openhim-transactionid'] ?? '');
+  const [tx] = await sims.core.waitForTransactions((t) => t._id === transaction, 30_000);
+  const homeTransactionId = `claim:${String(claim.id)}`;
+  const ours = (): SimTransfer[] =>
+    [...sims.mojaloop.transfers.values()].filter((t) => t.homeTransactionId === homeTransactionId);
+  // A payout still pending after the request (an answer awaited) is finished by the claim mediator's worker.
+  await waitFor(
+    'the claim payout to reach the switch',
+    () => ours().some((t) => t.switchState !== undefined),
+    30_000,
+  ).catch(() => undefined);
+  const transfer = ours().find((t) => t.switchState === 'COMMITTED') ?? ours().at(-1);
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const currency = text(transfer?.request.currency);
+  const money = (v: string | undefined): ReturnType<typeof parseAmount> => parseAmount(v ?? '0', currency);
+  const walletAfter = sims.mojaloop.wallet(idType, idValue)?.balances.get(currency);
+  return {
+    claimId: String(claim.id),
+    claimCode: code,
+    facilityCode: payout.facilityCode,
+    status: res.statusCode,
+    text: body.issue?.[0]?.diagnostics ?? '',
+    transaction,
+    payoutState: text(tx?.properties?.payoutState),
+    transfers: ours().length,
+    transferId: transfer?.transferId ?? '',
+    transferState: transfer?.switchState ?? transfer?.currentState ?? 'none',
+    amount: `${text(transfer?.request.amount)} ${currency}`,
+    wallet: `${idType}/${idValue}`,
+    walletCredited: subtractMoney(money(walletAfter), money(walletBefore.get(currency))).amount,
+    floatSavingsAccountId: payout.floatSavingsAccountId,
+    withdrawals: [...sims.fineract.state.savingsTransactions.values()].filter(
+      (t) =>
+        t.savingsId === payout.floatSavingsAccountId &&
+        t.paymentDetail?.receiptNumber === code &&
+        !t.reversed,
+    ).length,
+    floatDebited: subtractMoney(money(floatBefore), money(floatAccount()?.accountBalance)).amount,
   };
 }

@@ -15,6 +15,7 @@ import { parseStartArgs, START_USAGE } from './settings';
 import {
   ROOT,
   runClaimDemo,
+  runClaimMojaloopDemo,
   runInsureeDemo,
   runMojaloopDemo,
   runPaymentDemo,
@@ -84,6 +85,25 @@ async function demo(stack: Stack): Promise<void> {
   out(
     `  Fineract: ${c.deposits} deposit of ${c.amount} into savings account ${c.savingsAccountId ?? '?'} (receipt ${c.claimCode})`,
   );
+  out('');
+  out('Demo 5 — a valuated claim paid to its health facility by mobile money over Mojaloop');
+  if (stack.mojaloop?.claimPayout) {
+    const cm = await runClaimMojaloopDemo(stack);
+    out(
+      `  POST /fhir/ClaimResponse ${cm.claimCode} (${cm.claimId}, facility ${cm.facilityCode}) → ${cm.status}: ${cm.text}`,
+    );
+    out(`    OpenHIM transaction ${cm.transaction}`);
+    out(
+      `  payout ${cm.payoutState || '?'}: transfer ${cm.transferId} ${cm.transferState} (${cm.transfers} transfer)`,
+    );
+    out(`  wallet ${cm.wallet} credited ${cm.walletCredited} (transfer amount ${cm.amount})`);
+    out(
+      `  Fineract: payout float (savings account ${cm.floatSavingsAccountId}) debited ${cm.floatDebited} in ${cm.withdrawals} withdrawal (receipt ${cm.claimCode})`,
+    );
+  } else {
+    // A tiny population (SANDBOX_FAMILIES) may have valuated claims in one health facility only.
+    out('  skipped: no second health facility of the population has a valuated claim');
+  }
   out('');
   const fs = sims.fineract.state;
   out('In Fineract now');
